@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The whole test suite of ratecore: installs what it needs, runs every stage,
+# prints each stage's duration and a summary. `.ci/run` calls exactly this.
+#
+#   ./scripts/test.sh            # every stage
+#   ./scripts/test.sh fmt clippy # only the named stages
+#
+# Budget: the whole run must stay under 30 minutes on 2 cores from a cold
+# cache; each stage notes its own share.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export CARGO_INCREMENTAL=0
+# Fail on any rustdoc warning (broken intra-doc links, bad examples).
+export RUSTDOCFLAGS="${RUSTDOCFLAGS:--D warnings}"
+
+# Targets the core must build for (keep in sync with README "no_std and targets").
+NO_STD_TARGETS=(thumbv7em-none-eabihf)
+
+declare -a SUMMARY=()
+FAILED=0
+
+stage() {
+    local name=$1
+    shift
+    local start end
+    start=$(date +%s)
+    echo
+    echo "=== stage: $name ==="
+    if "$@"; then
+        end=$(date +%s)
+        SUMMARY+=("$(printf '%-16s %5ss  ok' "$name" $((end - start)))")
+    else
+        end=$(date +%s)
+        SUMMARY+=("$(printf '%-16s %5ss  FAILED' "$name" $((end - start)))")
+        FAILED=1
+        print_summary
+        exit 1
+    fi
+}
+
+print_summary() {
+    echo
+    echo "=== summary ==="
+    printf '%s\n' "${SUMMARY[@]}"
+}
+
+# ~30 s: rustup components and targets (no-ops when present).
+setup() {
+    rustup component add rustfmt clippy >/dev/null
+    for t in "${NO_STD_TARGETS[@]}"; do
+        rustup target add "$t" >/dev/null
+    done
+    cargo --version
+    rustc --version
+    grep -m1 'model name' /proc/cpuinfo || true
+    echo "cores: $(nproc)"
+}
+
+# ~2 s
+fmt() {
+    cargo fmt --all -- --check
+}
+
+# ~60 s cold
+clippy() {
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p ratecore --lib --no-default-features -- -D warnings
+}
+
+# ~90 s cold: unit, integration (10 000 proptest cases per property) and doc tests.
+test_debug() {
+    cargo test --workspace
+}
+
+# ~90 s cold: the same in release, where overflow checks are off and a wrap
+# would silently admit (SPEC S5).
+test_release() {
+    cargo test --workspace --release
+}
+
+# ~20 s: the core with no default features for bare-metal targets.
+no_std() {
+    for t in "${NO_STD_TARGETS[@]}"; do
+        echo "-- $t"
+        cargo build -p ratecore --no-default-features --target "$t"
+    done
+}
+
+# ~20 s: docs build without a warning.
+docs() {
+    cargo doc --workspace --no-deps
+}
+
+# ~5 s: the README's main-job command runs and limits the burst.
+main_job() {
+    local out
+    out=$(cargo run --release --example gateway)
+    echo "$out"
+    grep -q '429' <<<"$out"
+    grep -q 'Retry-After: 1' <<<"$out"
+}
+
+ALL=(setup fmt clippy test_debug test_release no_std docs main_job)
+if [ $# -gt 0 ]; then
+    STAGES=("$@")
+else
+    STAGES=("${ALL[@]}")
+fi
+
+TOTAL_START=$(date +%s)
+for s in "${STAGES[@]}"; do
+    stage "$s" "$s"
+done
+print_summary
+echo "total: $(($(date +%s) - TOTAL_START))s"
+exit "$FAILED"

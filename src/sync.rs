@@ -1,0 +1,68 @@
+//! The only module that names an atomics implementation.
+//!
+//! Normally the atomics come from `portable-atomic`, which gives the same API
+//! on every target: native instructions where the hardware has them; on
+//! 32-bit targets without 64-bit atomics, portable-atomic's lock-based
+//! `fallback`; on targets without compare-and-swap, a critical section when the
+//! `critical-section` feature is on (and a compile error otherwise, never a
+//! silent non-atomic fallback). Under `--cfg ratecore_loom` the same names come
+//! from `loom`, so the loom models in `tests/loom.rs` explore every
+//! interleaving of the real code.
+
+#[cfg(not(ratecore_loom))]
+pub(crate) use portable_atomic::{AtomicU64, Ordering};
+
+#[cfg(ratecore_loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+
+/// Declares a function `const` normally and non-`const` under loom (loom's
+/// atomics cannot be built in a constant context).
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(ratecore_loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(ratecore_loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
+
+/// The one compare-and-swap loop of the crate.
+///
+/// `step` maps the observed word to `(Some(new word), result)` to commit, or
+/// `(None, result)` to return `result` without writing (a denial, a peek, or a
+/// decision that leaves the word unchanged). On a lost race `step` runs again
+/// on the freshly observed word; a denial therefore never spins and never
+/// stores (SPEC S2, C3).
+///
+/// # Ordering
+///
+/// All operations are `Relaxed`. Every piece of limiter state lives in this
+/// one word, so the word's modification order alone orders the decisions: a
+/// successful CAS is a read-modify-write and always reads the latest value in
+/// that order, so an admission is always computed from the current state. A
+/// denial may be computed from a slightly stale load, but limiter state only
+/// moves towards "less capacity left" between writes that this thread has not
+/// yet seen, so a denial on the stale word is also a denial on the fresh one.
+/// No other memory is published through the word, so no Acquire/Release pair
+/// is needed.
+#[inline]
+pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Option<u64>, R)) -> R {
+    // Relaxed: see "Ordering" above; the value is only a starting guess that
+    // the CAS validates.
+    let mut current = word.load(Ordering::Relaxed);
+    loop {
+        let (next, result) = step(current);
+        let Some(next) = next else { return result };
+        if next == current {
+            return result;
+        }
+        // Weak CAS: a spurious failure just recomputes from the returned word,
+        // which equals `current`. Relaxed on success (the word carries no other
+        // data) and on failure (the observed value is only the next guess).
+        match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return result,
+            Err(observed) => current = observed,
+        }
+    }
+}
