@@ -21,16 +21,26 @@ extern crate std;
 pub mod clock;
 pub mod decision;
 pub mod error;
+pub mod fixed_window;
 pub mod gcra;
+pub mod leaky_bucket;
 pub mod limiter;
 pub mod quota;
+pub mod sliding_window;
 mod sync;
+pub mod token_bucket;
 
 #[cfg(feature = "std")]
 pub use clock::StdClock;
 pub use clock::{Clock, Instant, ManualClock, Nanos};
 pub use decision::{Decision, Field, Outcome};
 pub use error::Error;
+pub use fixed_window::{FixedWindow, LocalFixedWindow, Window};
 pub use gcra::{Gcra, LocalGcra};
+pub use leaky_bucket::{LeakyMeter, LeakyQueue, LocalLeakyMeter, LocalLeakyQueue, Shaping};
 pub use limiter::{Limiter, NoClock};
 pub use quota::{HORIZON, Quota};
+pub use sliding_window::{LocalSlidingLog, LocalSlidingWindow, Sliding, SlidingLog, SlidingWindow};
+pub use token_bucket::{
+    IntervalBucket, LocalIntervalBucket, LocalTokenBucket, Refill, TokenBucket,
+};

@@ -10,10 +10,10 @@
 //! interleaving of the real code.
 
 #[cfg(not(ratecore_loom))]
-pub(crate) use portable_atomic::{AtomicU64, Ordering};
+pub(crate) use portable_atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[cfg(ratecore_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Declares a function `const` normally and non-`const` under loom (loom's
 /// atomics cannot be built in a constant context).

@@ -4,7 +4,15 @@
 //! Shared by the property tests (`tests/*.rs`, via `mod oracle;`) and the
 //! fuzz targets (`fuzz/fuzz_targets/*.rs`, via `#[path]`), so both compare
 //! against the same models and assert the same invariants.
-#![allow(dead_code, clippy::arithmetic_side_effects, clippy::unwrap_used)]
+#![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 
 pub mod bounds;
 pub mod gcra;

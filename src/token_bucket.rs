@@ -1,0 +1,386 @@
+//! Token buckets, with continuous refill ([`TokenBucket`]) and with whole
+//! refills at interval boundaries ([`IntervalBucket`]).
+//!
+//! # Algorithm
+//!
+//! **Continuous refill.** A bucket of capacity `B` gains one token every `T =
+//! P / n`, continuously, and a request of cost `c` takes `c` tokens if the
+//! bucket holds at least `c`. Tokens are exact fixed-point numbers with `T`
+//! ticks per token (a fraction of a token is a count of ticks).
+//!
+//! Storing `(tokens, last refill)` would need two fields of more than 60 bits
+//! each for exact fractional tokens over 50 years of clock: more than one
+//! atomic word. The bucket therefore stores the one number both are derived
+//! from: `full_at`, the tick at which the bucket would be full again. At tick
+//! `now`, the bucket is short of `min(B·T, full_at − now)` ticks of tokens, so
+//! `tokens = B·T − max(0, full_at − now)` exactly. Taking `c` tokens moves
+//! `full_at` to `max(full_at, now) + c·T`. This is the SPEC's equivalence
+//! with GCRA (E1), written here in tokens; the tests check both
+//! implementations against each other on every generated history.
+//!
+//! **Interval refill.** `n` whole tokens are added at every multiple of the
+//! period `P` (as a refill timer would), capped at `B`. The same single word
+//! works in units of tokens on a stepped clock: with `v(now) = ⌊now / P⌋ · n`
+//! the bucket holds `B − max(0, V − v(now))` tokens, and taking `c` sets
+//! `V ← max(V, v(now)) + c`. Boundaries are aligned to the clock's origin.
+//! Admitted in any window of length `t` ≤ `B + n·(⌊t/P⌋ + 1)` (SPEC).
+//!
+//! # Example
+//!
+//! ```
+//! use ratecore::{IntervalBucket, Instant, NoClock, Quota, Refill, TokenBucket};
+//!
+//! // 4 tokens per second, capacity 4.
+//! let q = Quota::per_second(4)?;
+//! let smooth = TokenBucket::new(q, NoClock);
+//! let stepped = IntervalBucket::new(Refill::from_quota(q)?, NoClock);
+//! let t0 = Instant::ZERO;
+//! assert!(smooth.check_at(t0, 4).is_allowed() && stepped.check_at(t0, 4).is_allowed());
+//! // 250 ms later the continuous bucket has one token back...
+//! let t1 = Instant::from_nanos(250_000_000);
+//! assert!(smooth.check_at(t1, 1).is_allowed());
+//! // ...the interval bucket refills only at the next whole second.
+//! let d = stepped.check_at(t1, 1);
+//! assert_eq!(d.retry_after().unwrap().as_nanos(), 750_000_000);
+//! assert_eq!(smooth.tokens_at(t1), (0, 0)); // whole tokens, fraction in ticks
+//! # Ok::<(), ratecore::Error>(())
+//! ```
+//!
+//! # Progress
+//!
+//! Both are lock-free: one load, the pure `decide`, one compare-and-swap if
+//! admitted; a denial never writes. The `Local*` variants use a plain `u64`.
+//!
+//! # Complexity
+//!
+//! O(1). The continuous bucket does no division; the interval bucket divides
+//! `now` by the period once.
+//!
+//! # Memory
+//!
+//! State: one `u64`. The whole limiter with its [`Quota`] is listed in the
+//! README's size table (asserted by `tests/sizes.rs`).
+//!
+//! # References
+//!
+//! - J. Turner, "New directions in communications (or which way to the
+//!   information age?)", IEEE Communications Magazine, 1986 (token bucket).
+//! - RFC 2697 / RFC 2698 (token-bucket meters); the SPEC's equivalence
+//!   `tokens(s) = B − max(0, TAT − s)/T`.
+
+use crate::clock::{Instant, Nanos};
+use crate::decision::{Decision, Outcome, Scale};
+use crate::error::Error;
+use crate::limiter::single_word_limiters;
+use crate::quota::{HORIZON, Quota, div_ceil};
+
+/// The pure continuous token-bucket transition.
+///
+/// `full_at` is the state word: bits 63..0 are the tick (the quota's `1/s`
+/// ns) at which the bucket is full; `0` is a full bucket at every `now`.
+/// Tokens at `now` are `B·T − max(0, full_at − now)` ticks, `T` ticks per
+/// token. A denial, an impossible request and cost 0 return the word
+/// unchanged.
+#[inline]
+pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decision) {
+    let now_t = quota.ticks(now);
+    let per_token = quota.interval_ticks();
+    let capacity = quota.capacity_ticks();
+    // Ticks of tokens missing; more than the capacity only after the clock
+    // stepped back (then the bucket counts as empty).
+    let missing = full_at.saturating_sub(now_t);
+    let tokens = capacity.saturating_sub(missing);
+    let mut d = Decision {
+        outcome: Outcome::Allowed,
+        limit: quota.burst(),
+        window: quota.window().as_nanos(),
+        now: now.as_nanos(),
+        avail: tokens,
+        per: per_token,
+        reset_at: full_at,
+        ready_at: 0,
+        scale: Scale {
+            div: quota.ticks_per_ns(),
+            mul: 1,
+        },
+    };
+    let cost = u64::from(cost);
+    if cost > quota.burst() {
+        d.outcome = Outcome::Impossible;
+        return (full_at, d);
+    }
+    if cost == 0 {
+        return (full_at, d);
+    }
+    // cost <= burst, so need <= capacity.
+    let need = cost.saturating_mul(per_token);
+    match now_t.checked_add(missing.saturating_add(need)) {
+        Some(next) if tokens >= need => {
+            d.avail = tokens.saturating_sub(need);
+            d.reset_at = next;
+            (next, d)
+        }
+        // Not enough tokens, or past the end of the clock range.
+        sum => {
+            d.outcome = Outcome::Denied;
+            // Tokens reach `need` when `missing` falls to `capacity − need`:
+            // at tick `full_at − capacity + need`.
+            d.ready_at = match sum {
+                Some(_) => full_at.saturating_add(need).saturating_sub(capacity),
+                None => u64::MAX,
+            };
+            (full_at, d)
+        }
+    }
+}
+
+single_word_limiters! {
+    /// A lock-free token bucket with continuous refill (one `AtomicU64`).
+    ///
+    /// See the [module docs](self) for the algorithm and an example.
+    shared TokenBucket;
+    /// A single-threaded continuous token bucket (`&mut self`, a plain `u64`).
+    local LocalTokenBucket;
+    params Quota;
+    initial 0;
+    decide decide;
+}
+
+impl<C> TokenBucket<C> {
+    /// The tokens in the bucket at `now`: whole tokens and the fraction of
+    /// the next one, in ticks (of [`Quota::interval_ticks`] per token).
+    #[must_use]
+    pub fn tokens_at(&self, now: Instant) -> (u64, u64) {
+        tokens(self.state(), now, self.params())
+    }
+}
+
+impl<C> LocalTokenBucket<C> {
+    /// The tokens in the bucket at `now`: whole tokens and the fraction of
+    /// the next one, in ticks.
+    #[must_use]
+    pub fn tokens_at(&self, now: Instant) -> (u64, u64) {
+        tokens(self.state(), now, self.params())
+    }
+}
+
+fn tokens(full_at: u64, now: Instant, q: &Quota) -> (u64, u64) {
+    let fixed = q
+        .capacity_ticks()
+        .saturating_sub(full_at.saturating_sub(q.ticks(now)));
+    let per = q.interval_ticks();
+    (
+        fixed.checked_div(per).unwrap_or(0),
+        fixed.checked_rem(per).unwrap_or(0),
+    )
+}
+
+/// Parameters of an interval-refill bucket: `amount` tokens at every
+/// multiple of `every`, up to `capacity`.
+///
+/// Build it from a [`Quota`] (`n` tokens every `P`, capacity `B`) with
+/// [`Refill::from_quota`], or directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Refill {
+    amount: u64,
+    every: u64,
+    capacity: u64,
+    /// `ceil(capacity / amount) · every`: time to refill from empty.
+    window: u64,
+}
+
+impl Refill {
+    /// `amount` tokens added at every multiple of `every`, capped at `capacity`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ZeroRate`] (`amount == 0`), [`Error::ZeroPeriod`],
+    /// [`Error::ZeroBurst`] (`capacity == 0`), and [`Error::Overflow`] when
+    /// the tokens refilled over [`HORIZON`] plus two capacities do not fit a
+    /// `u64` (a rate above about 10^10 tokens per second).
+    pub const fn new(amount: u64, every: Nanos, capacity: u64) -> Result<Self, Error> {
+        let every = every.as_nanos();
+        if amount == 0 {
+            return Err(Error::ZeroRate);
+        }
+        if every == 0 {
+            return Err(Error::ZeroPeriod);
+        }
+        if capacity == 0 {
+            return Err(Error::ZeroBurst);
+        }
+        let intervals = match HORIZON.as_nanos().checked_div(every) {
+            Some(k) => k.saturating_add(1),
+            None => return Err(Error::ZeroPeriod),
+        };
+        match (intervals.checked_mul(amount), capacity.checked_mul(2)) {
+            (Some(v), Some(c2)) if v.checked_add(c2).is_some() => {}
+            _ => return Err(Error::Overflow),
+        }
+        let window = div_ceil(capacity, amount).saturating_mul(every);
+        Ok(Self {
+            amount,
+            every,
+            capacity,
+            window,
+        })
+    }
+
+    /// `n` tokens every period `P`, capacity `B`, from a quota.
+    ///
+    /// # Errors
+    ///
+    /// As [`Refill::new`].
+    pub const fn from_quota(q: Quota) -> Result<Self, Error> {
+        Self::new(q.permits(), q.period(), q.burst())
+    }
+
+    /// Tokens added per interval.
+    #[must_use]
+    pub const fn amount(&self) -> u64 {
+        self.amount
+    }
+
+    /// The refill interval.
+    #[must_use]
+    pub const fn every(&self) -> Nanos {
+        Nanos::from_nanos(self.every)
+    }
+
+    /// The bucket's capacity.
+    #[must_use]
+    pub const fn capacity(&self) -> u64 {
+        self.capacity
+    }
+}
+
+/// The pure interval-refill transition.
+///
+/// `v` is the state word: bits 63..0 count tokens on a stepped clock that
+/// gains `amount` tokens at every multiple of `every`; the bucket holds
+/// `capacity − max(0, v − ⌊now/every⌋·amount)` tokens. `0` is a full bucket.
+#[inline]
+pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Decision) {
+    let now_v = now
+        .as_nanos()
+        .checked_div(r.every)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(r.amount);
+    let missing = v.saturating_sub(now_v);
+    let tokens = r.capacity.saturating_sub(missing);
+    let mut d = Decision {
+        outcome: Outcome::Allowed,
+        limit: r.capacity,
+        window: r.window,
+        now: now.as_nanos(),
+        avail: tokens,
+        per: 1,
+        reset_at: v,
+        ready_at: 0,
+        scale: Scale {
+            div: r.amount,
+            mul: r.every,
+        },
+    };
+    let cost = u64::from(cost);
+    if cost > r.capacity {
+        d.outcome = Outcome::Impossible;
+        return (v, d);
+    }
+    if cost == 0 {
+        return (v, d);
+    }
+    match now_v.checked_add(missing.saturating_add(cost)) {
+        Some(next) if tokens >= cost => {
+            d.avail = tokens.saturating_sub(cost);
+            d.reset_at = next;
+            (next, d)
+        }
+        sum => {
+            d.outcome = Outcome::Denied;
+            d.ready_at = match sum {
+                Some(_) => v.saturating_add(cost).saturating_sub(r.capacity),
+                None => u64::MAX,
+            };
+            (v, d)
+        }
+    }
+}
+
+single_word_limiters! {
+    /// A lock-free token bucket refilled in whole chunks at interval
+    /// boundaries (one `AtomicU64`).
+    ///
+    /// Construct with [`IntervalBucket::new`] from [`Refill`] parameters
+    /// (directly, or from a [`Quota`] with [`Refill::from_quota`]).
+    shared IntervalBucket;
+    /// A single-threaded interval-refill bucket (`&mut self`, a plain `u64`).
+    local LocalIntervalBucket;
+    params Refill;
+    initial 0;
+    decide decide_interval;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractional_tokens_are_exact() {
+        let q = Quota::per_second(3).unwrap(); // T = 1/3 s: 1 tick = 1/3 ns
+        let (full_at, d) = decide(0, Instant::ZERO, 3, &q);
+        assert!(d.is_allowed());
+        // 500 ms later: 1.5 tokens, i.e. one token and half of the next.
+        let now = Instant::from_nanos(500_000_000);
+        let (whole, frac) = tokens(full_at, now, &q);
+        assert_eq!((whole, frac * 2), (1, q.interval_ticks()));
+        let (_, d) = decide(full_at, now, 2, &q);
+        // Needs 0.5 token more: 1/6 s.
+        assert_eq!(d.retry_after(), Some(Nanos::from_nanos(166_666_667)));
+    }
+
+    #[test]
+    fn interval_refills_in_whole_chunks() {
+        let r = Refill::new(2, Nanos::from_secs(1), 5).unwrap();
+        let mut v = 0;
+        for _ in 0..5 {
+            let (n, d) = decide_interval(v, Instant::from_nanos(10), 1, &r);
+            assert!(d.is_allowed());
+            v = n;
+        }
+        let (_, d) = decide_interval(v, Instant::from_nanos(999_999_999), 1, &r);
+        assert_eq!(d.retry_after(), Some(Nanos::from_nanos(1)));
+        assert_eq!(d.reset_after(), Nanos::from_nanos(2_000_000_001));
+        let (v2, d) = decide_interval(v, Instant::from_nanos(1_000_000_000), 2, &r);
+        assert!(d.is_allowed());
+        let (_, d) = decide_interval(v2, Instant::from_nanos(1_000_000_000), 1, &r);
+        assert!(!d.is_allowed());
+        // Capped at capacity after a long idle.
+        let (_, d) = decide_interval(v2, Instant::from_nanos(100_000_000_000), 0, &r);
+        assert_eq!(d.remaining(), 5);
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(Refill::new(0, Nanos::from_secs(1), 1), Err(Error::ZeroRate));
+        assert_eq!(Refill::new(1, Nanos::ZERO, 1), Err(Error::ZeroPeriod));
+        assert_eq!(
+            Refill::new(1, Nanos::from_secs(1), 0),
+            Err(Error::ZeroBurst)
+        );
+        assert_eq!(
+            Refill::new(u64::MAX, Nanos::from_nanos(1), 1),
+            Err(Error::Overflow)
+        );
+    }
+
+    #[test]
+    fn saturation_denies() {
+        let q = Quota::per_second(10).unwrap();
+        let (_, d) = decide(u64::MAX, Instant::MAX, 1, &q);
+        assert!(!d.is_allowed());
+        let r = Refill::from_quota(q).unwrap();
+        let (_, d) = decide_interval(u64::MAX, Instant::MAX, 1, &r);
+        assert!(!d.is_allowed());
+    }
+}
