@@ -324,9 +324,7 @@ impl StdClock {
     /// A clock whose origin is now.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            origin: std::time::Instant::now(),
-        }
+        Self { origin: std::time::Instant::now() }
     }
 }
 
@@ -355,10 +353,7 @@ mod tests {
         assert_eq!(Instant::ZERO.checked_sub(Nanos(1)), None);
         assert_eq!(Instant::ZERO.saturating_sub(Nanos(1)), Instant::ZERO);
         assert_eq!(Instant(5).checked_duration_since(Instant(7)), None);
-        assert_eq!(
-            Instant(5).saturating_duration_since(Instant(7)),
-            Nanos::ZERO
-        );
+        assert_eq!(Instant(5).saturating_duration_since(Instant(7)), Nanos::ZERO);
         assert_eq!(Instant(7).saturating_duration_since(Instant(5)), Nanos(2));
     }
 

@@ -193,21 +193,13 @@ impl Decision {
     /// characters outside printable ASCII are dropped, so the output is
     /// always a valid structured field.
     pub const fn ratelimit<'a>(&'a self, name: &'a str) -> Field<'a> {
-        Field {
-            decision: self,
-            name,
-            policy: false,
-        }
+        Field { decision: self, name, policy: false }
     }
 
     /// The IETF `RateLimit-Policy` field value, e.g. `"api";q=2;w=1` (`q`
     /// the limit, `w` the window in seconds, rounded up).
     pub const fn ratelimit_policy<'a>(&'a self, name: &'a str) -> Field<'a> {
-        Field {
-            decision: self,
-            name,
-            policy: true,
-        }
+        Field { decision: self, name, policy: true }
     }
 }
 
@@ -262,12 +254,7 @@ impl fmt::Display for Field<'_> {
         if self.policy {
             write!(f, "\";q={};w={}", d.limit(), d.window().as_secs_ceil())
         } else {
-            write!(
-                f,
-                "\";r={};t={}",
-                d.remaining(),
-                d.reset_after().as_secs_ceil()
-            )
+            write!(f, "\";r={};t={}", d.remaining(), d.reset_after().as_secs_ceil())
         }
     }
 }
@@ -316,10 +303,7 @@ mod tests {
     impl fmt::Write for Buf<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             let end = self.1 + s.len();
-            self.0
-                .get_mut(self.1..end)
-                .ok_or(fmt::Error)?
-                .copy_from_slice(s.as_bytes());
+            self.0.get_mut(self.1..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
             self.1 = end;
             Ok(())
         }

@@ -111,12 +111,7 @@ impl Window {
             Some(last) if last < max_index => {}
             _ => return Err(Error::Overflow),
         }
-        Ok(Self {
-            limit,
-            length,
-            count_bits,
-            max_index,
-        })
+        Ok(Self { limit, length, count_bits, max_index })
     }
 
     /// `L`, the permits per window.
@@ -207,11 +202,7 @@ pub fn decide(state: u64, now: Instant, cost: u32, w: &Window) -> (u64, Decision
     } else {
         d.outcome = Outcome::Denied;
         // cost <= limit: the next window admits it.
-        d.ready_at = if now_index.is_some() {
-            w.start(index, 1)
-        } else {
-            u64::MAX
-        };
+        d.ready_at = if now_index.is_some() { w.start(index, 1) } else { u64::MAX };
         (state, d)
     }
 }
@@ -239,14 +230,8 @@ mod tests {
         assert_eq!(mask(64), u64::MAX);
         let w = Window::new(1, Nanos::from_secs(1)).unwrap();
         assert_eq!(w.count_bits(), 1);
-        assert_eq!(
-            Window::new(u64::MAX, Nanos::from_secs(1)),
-            Err(Error::Overflow)
-        );
-        assert_eq!(
-            Window::new(1_000_000_000, Nanos::from_micros(1)),
-            Err(Error::Overflow)
-        );
+        assert_eq!(Window::new(u64::MAX, Nanos::from_secs(1)), Err(Error::Overflow));
+        assert_eq!(Window::new(1_000_000_000, Nanos::from_micros(1)), Err(Error::Overflow));
         assert!(Window::new(1 << 32, Nanos::from_secs(1)).is_ok());
         assert_eq!(Window::new(0, Nanos::from_secs(1)), Err(Error::ZeroBurst));
         assert_eq!(Window::new(1, Nanos::ZERO), Err(Error::ZeroPeriod));

@@ -104,10 +104,7 @@ pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decisio
         per: interval,
         reset_at: tat,
         ready_at: 0,
-        scale: Scale {
-            div: quota.ticks_per_ns(),
-            mul: 1,
-        },
+        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
     };
     let cost = u64::from(cost);
     if cost > quota.burst() {
@@ -203,10 +200,7 @@ mod tests {
         let q = q(1, 5);
         for cost in [6, u32::MAX] {
             let (s, d) = decide(0, Instant::ZERO, cost, &q);
-            assert_eq!(
-                (s, d.outcome(), d.retry_after()),
-                (0, Outcome::Impossible, None)
-            );
+            assert_eq!((s, d.outcome(), d.retry_after()), (0, Outcome::Impossible, None));
         }
     }
 
@@ -243,10 +237,7 @@ mod tests {
     #[test]
     fn sub_nanosecond_interval() {
         // 10^10/s: 10 permits per ns.
-        let q = Quota::per_second(10_000_000_000)
-            .unwrap()
-            .with_burst(10)
-            .unwrap();
+        let q = Quota::per_second(10_000_000_000).unwrap().with_burst(10).unwrap();
         let mut tat = 0;
         let mut admitted = 0;
         for ns in 1..=100 {

@@ -86,10 +86,7 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
         per,
         reset_at: empty_at,
         ready_at: 0,
-        scale: Scale {
-            div: quota.ticks_per_ns(),
-            mul: 1,
-        },
+        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
     };
     let cost = u64::from(cost);
     if cost > quota.burst() {
@@ -230,10 +227,7 @@ pub fn decide_queue(drain_at: u64, now: Instant, cost: u32, s: &Shaping) -> (u64
         per,
         reset_at: drain_at,
         ready_at: 0,
-        scale: Scale {
-            div: q.ticks_per_ns(),
-            mul: 1,
-        },
+        scale: Scale { div: q.ticks_per_ns(), mul: 1 },
     };
     let cost = u64::from(cost);
     if cost > q.burst() {
@@ -310,11 +304,7 @@ mod tests {
         }
         assert!(!decide_queue(st, Instant::ZERO, 1, &s).1.is_allowed());
         // The queue drains at the rate: one slot after 100 ms.
-        assert!(
-            decide_queue(st, Instant::from_nanos(100_000_000), 1, &s)
-                .1
-                .is_allowed()
-        );
+        assert!(decide_queue(st, Instant::from_nanos(100_000_000), 1, &s).1.is_allowed());
     }
 
     #[test]

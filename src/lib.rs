@@ -41,6 +41,4 @@ pub use leaky_bucket::{LeakyMeter, LeakyQueue, LocalLeakyMeter, LocalLeakyQueue,
 pub use limiter::{Limiter, NoClock};
 pub use quota::{HORIZON, Quota};
 pub use sliding_window::{LocalSlidingLog, LocalSlidingWindow, Sliding, SlidingLog, SlidingWindow};
-pub use token_bucket::{
-    IntervalBucket, LocalIntervalBucket, LocalTokenBucket, Refill, TokenBucket,
-};
+pub use token_bucket::{IntervalBucket, LocalIntervalBucket, LocalTokenBucket, Refill, TokenBucket};

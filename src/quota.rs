@@ -69,14 +69,12 @@ pub struct Quota {
     permits: u64,
     period: Nanos,
     burst: u64,
-    /// `s`: ticks per nanosecond, `1 ..= MAX_TICKS_PER_NS`.
-    ticks_per_ns: u64,
+    /// `s`: ticks per nanosecond, `1 ..= MAX_TICKS_PER_NS` (fits a byte).
+    ticks_per_ns: u8,
     /// `T` in ticks (exact, or rounded up when `!exact`), `>= 1`.
     interval: u64,
     /// `B · T` in ticks.
     capacity: u64,
-    /// `T · n - P · s` in ticks-per-period units: zero iff exact.
-    excess: u64,
     /// `ceil(B · T)` in nanoseconds, kept so decisions need no division.
     window: Nanos,
 }
@@ -152,7 +150,7 @@ impl Quota {
             (Some(n), Some(rp)) => (n, rp),
             _ => return Err(Error::ZeroRate), // unreachable: g >= 1
         };
-        let (ticks_per_ns, interval, excess) = if reduced_n <= MAX_TICKS_PER_NS {
+        let (ticks_per_ns, interval, _excess) = if reduced_n <= MAX_TICKS_PER_NS {
             // Exact: T = P/n ns = reduced_p / reduced_n ns = reduced_p ticks of 1/reduced_n ns.
             (reduced_n, reduced_p, 0)
         } else {
@@ -168,24 +166,15 @@ impl Quota {
         // A state can sit one burst past the last instant of the horizon, and
         // a request is evaluated one more burst beyond that: both must fit so
         // that every decision (and its retry time) is exact over the horizon.
-        match (
-            HORIZON.as_nanos().checked_mul(ticks_per_ns),
-            capacity.checked_mul(2),
-        ) {
+        match (HORIZON.as_nanos().checked_mul(ticks_per_ns), capacity.checked_mul(2)) {
             (Some(h), Some(c2)) if h.checked_add(c2).is_some() => {}
             _ => return Err(Error::Overflow),
         }
         let window = Nanos::from_nanos(div_ceil(capacity, ticks_per_ns));
-        Ok(Self {
-            permits,
-            period,
-            burst,
-            ticks_per_ns,
-            interval,
-            capacity,
-            excess,
-            window,
-        })
+        // `ticks_per_ns <= MAX_TICKS_PER_NS = 11` by construction.
+        #[allow(clippy::cast_possible_truncation)]
+        let ticks_per_ns = ticks_per_ns as u8;
+        Ok(Self { permits, period, burst, ticks_per_ns, interval, capacity, window })
     }
 
     /// For a rate with no exact tick: the scale `s ≤ 11` whose rounded-up
@@ -203,8 +192,8 @@ impl Quota {
                 // err = T·n − P·s < n, so it fits in u64.
                 let err = t.saturating_mul(n).saturating_sub(ps);
                 // Relative error err / (P·s) <= 1e-6  <=>  err·1e9 <= P·s·1000.
-                let within = err.saturating_mul(1_000_000_000)
-                    <= ps.saturating_mul(MAX_RATE_ERROR_PPB as u128);
+                let within =
+                    err.saturating_mul(1_000_000_000) <= ps.saturating_mul(MAX_RATE_ERROR_PPB as u128);
                 let better = match best {
                     None => true,
                     // err_a/(P·s_a) < err_b/(P·s_b)  <=>  err_a·s_b < err_b·s_a
@@ -288,7 +277,7 @@ impl Quota {
     /// use the exact tick value).
     #[must_use]
     pub const fn emission_interval(&self) -> Nanos {
-        Nanos::from_nanos(div_ceil(self.interval, self.ticks_per_ns))
+        Nanos::from_nanos(div_ceil(self.interval, self.ticks_per_ns as u64))
     }
 
     /// `B · T` rounded up: how long an empty limiter takes to refill its
@@ -302,7 +291,15 @@ impl Quota {
     /// Whether the long-run admitted rate is exactly `n / P`.
     #[must_use]
     pub const fn is_exact(&self) -> bool {
-        self.excess == 0
+        self.excess() == 0
+    }
+
+    /// `T·n − P·s`: how much the rounded interval exceeds the exact one, in
+    /// ticks per period (zero iff exact). `T·n ≤ P·s + n` fits in `u128`.
+    const fn excess(&self) -> u128 {
+        let tn = (self.interval as u128).saturating_mul(self.permits as u128);
+        let ps = (self.period.as_nanos() as u128).saturating_mul(self.ticks_per_ns as u128);
+        tn.saturating_sub(ps)
     }
 
     /// The relative shortfall of the admitted rate against `n / P`, in parts
@@ -311,10 +308,7 @@ impl Quota {
     pub const fn rate_error_ppb(&self) -> u64 {
         // Relative error of T: excess / (P·s).
         let ps = (self.period.as_nanos() as u128).saturating_mul(self.ticks_per_ns as u128);
-        saturate_u64(div_ceil_u128(
-            (self.excess as u128).saturating_mul(1_000_000_000),
-            ps,
-        ))
+        saturate_u64(div_ceil_u128(self.excess().saturating_mul(1_000_000_000), ps))
     }
 
     /// `s`, the quota's ticks per nanosecond (`1 ..= 11`). Limiter state
@@ -322,7 +316,7 @@ impl Quota {
     /// script, a simulator) needs them to agree bit for bit.
     #[must_use]
     pub const fn ticks_per_ns(&self) -> u64 {
-        self.ticks_per_ns
+        self.ticks_per_ns as u64
     }
 
     /// The emission interval `T` in ticks: exactly `P·s/n`, or rounded up
@@ -344,7 +338,7 @@ impl Quota {
     #[must_use]
     #[inline]
     pub(crate) const fn ticks(&self, now: Instant) -> u64 {
-        now.as_nanos().saturating_mul(self.ticks_per_ns)
+        now.as_nanos().saturating_mul(self.ticks_per_ns as u64)
     }
 }
 
@@ -360,20 +354,7 @@ mod tests {
 
     #[test]
     fn exact_quotas_people_write() {
-        for n in [
-            1,
-            2,
-            3,
-            7,
-            10,
-            11,
-            12,
-            60,
-            100,
-            1000,
-            1_000_000,
-            10_000_000_000,
-        ] {
+        for n in [1, 2, 3, 7, 10, 11, 12, 60, 100, 1000, 1_000_000, 10_000_000_000] {
             let q = Quota::per_second(n).unwrap();
             assert!(q.is_exact(), "{n}/s");
             assert_eq!(q.rate_error_ppb(), 0);
@@ -403,9 +384,7 @@ mod tests {
         let q = Quota::per_second(13).unwrap();
         assert!(!q.is_exact());
         // T·13 >= 1e9·s : never more than 13 per second.
-        assert!(
-            u128::from(q.interval_ticks()) * 13 >= 1_000_000_000 * u128::from(q.ticks_per_ns())
-        );
+        assert!(u128::from(q.interval_ticks()) * 13 >= 1_000_000_000 * u128::from(q.ticks_per_ns()));
         assert!(q.rate_error_ppb() <= MAX_RATE_ERROR_PPB);
     }
 
@@ -415,15 +394,9 @@ mod tests {
         assert_eq!(Quota::new(1, Nanos::ZERO, 1), Err(Error::ZeroPeriod));
         assert_eq!(Quota::new(1, Nanos::from_secs(1), 0), Err(Error::ZeroBurst));
         // 10^12/s: T = 1 ps.
-        assert_eq!(
-            Quota::new(1000, Nanos::from_nanos(1), 1),
-            Err(Error::Unrepresentable)
-        );
+        assert_eq!(Quota::new(1000, Nanos::from_nanos(1), 1), Err(Error::Unrepresentable));
         // 1/day, burst u32::MAX: B·T overflows.
-        assert_eq!(
-            Quota::per_day(1).unwrap().with_burst(u64::from(u32::MAX)),
-            Err(Error::Overflow)
-        );
+        assert_eq!(Quota::per_day(1).unwrap().with_burst(u64::from(u32::MAX)), Err(Error::Overflow));
         // 33 333/s cannot be within 1 ppm at 11 ticks/ns.
         assert_eq!(Quota::per_second(33_333), Err(Error::Unrepresentable));
         // A period of u64::MAX ns plus 50 years does not fit.

@@ -150,18 +150,11 @@ pub fn decide(state: u64, now: Instant, cost: u32, s: &Sliding) -> (u64, Decisio
     let (index, elapsed, prev, curr) = match now_index {
         Some(i) if i > stored_index => {
             let e = now.as_nanos().saturating_sub(w.start(i, 0));
-            if i == stored_index.saturating_add(1) {
-                (i, e, stored_curr, 0)
-            } else {
-                (i, e, 0, 0)
-            }
+            if i == stored_index.saturating_add(1) { (i, e, stored_curr, 0) } else { (i, e, 0, 0) }
         }
-        Some(i) if i == stored_index => (
-            i,
-            now.as_nanos().saturating_sub(w.start(i, 0)),
-            stored_prev,
-            stored_curr,
-        ),
+        Some(i) if i == stored_index => {
+            (i, now.as_nanos().saturating_sub(w.start(i, 0)), stored_prev, stored_curr)
+        }
         _ => (stored_index, 0, stored_prev, stored_curr),
     };
     let len128 = u128::from(len);
@@ -195,17 +188,12 @@ pub fn decide(state: u64, now: Instant, cost: u32, s: &Sliding) -> (u64, Decisio
     if now_index.is_some() && total <= limit && weighted(total) <= cap {
         d.avail = remaining(total);
         d.reset_at = reset(total);
-        let next = index.checked_shl(k.saturating_mul(2)).unwrap_or(0)
-            | prev.checked_shl(k).unwrap_or(0)
-            | total;
+        let next =
+            index.checked_shl(k.saturating_mul(2)).unwrap_or(0) | prev.checked_shl(k).unwrap_or(0) | total;
         return (next, d);
     }
     d.outcome = Outcome::Denied;
-    d.ready_at = if now_index.is_none() {
-        u64::MAX
-    } else {
-        retry_at(index, prev, curr, cost, w)
-    };
+    d.ready_at = if now_index.is_none() { u64::MAX } else { retry_at(index, prev, curr, cost, w) };
     (state, d)
 }
 
@@ -228,11 +216,7 @@ fn retry_at(index: u64, prev: u64, curr: u64, cost: u64, w: &Window) -> u64 {
     // In the next window the current count becomes `prev`:
     // curr·(W − e) ≤ (L − cost)·W.
     let slack = u128::from(limit.saturating_sub(cost)).saturating_mul(u128::from(len));
-    let lead = if curr == 0 {
-        len
-    } else {
-        saturate_u64(div_u128(slack, curr)).min(len)
-    };
+    let lead = if curr == 0 { len } else { saturate_u64(div_u128(slack, curr)).min(len) };
     w.start(index, 1).saturating_add(len.saturating_sub(lead))
 }
 
@@ -269,11 +253,7 @@ impl<const N: usize> Log<N> {
     /// An empty log.
     #[must_use]
     pub const fn new() -> Self {
-        Self {
-            entries: Deque::new(),
-            sum: 0,
-            latest: 0,
-        }
+        Self { entries: Deque::new(), sum: 0, latest: 0 }
     }
 
     /// Admitted requests currently held.
@@ -289,45 +269,42 @@ impl<const N: usize> Log<N> {
     }
 }
 
+impl<const N: usize> PartialEq for Log<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.sum == other.sum && self.latest == other.latest && self.entries.iter().eq(other.entries.iter())
+    }
+}
+
+impl<const N: usize> Eq for Log<N> {}
+
 impl<const N: usize> Default for Log<N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// The sliding-log transition (pure apart from mutating the log it is given).
+/// The sliding-log transition (pure apart from mutating the log it is given,
+/// and only when it admits).
 ///
-/// Expires entries older than the window at the effective instant
-/// `max(now, latest applied)`, then admits iff the remaining sum plus `cost`
-/// is at most `L` and the ring has a free entry.
-pub fn decide_log<const N: usize>(
-    log: &mut Log<N>,
-    now: Instant,
-    cost: u32,
-    w: &Window,
-) -> Decision {
+/// Entries older than the window at the effective instant
+/// `max(now, latest admission)` no longer count; the request is admitted iff
+/// the live sum plus `cost` is at most `L` and a live entry is free. Expired
+/// entries are dropped by the next admission, so a denial or a peek leaves
+/// the log untouched (SPEC S2).
+pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: &Window) -> Decision {
     let len = w.length().as_nanos();
     let t = now.as_nanos().max(log.latest);
     // An entry at `a` counts while `a > t − W`, i.e. until `t = a + W`.
-    while let Some(e) = log.entries.front() {
-        if e.at.saturating_add(len) > t {
-            break;
-        }
-        log.sum = log.sum.saturating_sub(e.cost);
-        let _ = log.entries.pop_front();
-    }
+    let live = |e: &&Entry| e.at.saturating_add(len) > t;
+    let expired = log.entries.iter().take_while(|e| !live(e)).count();
+    let expired_sum = log.entries.iter().take(expired).fold(0u64, |s, e| s.saturating_add(e.cost));
+    let sum = log.sum.saturating_sub(expired_sum);
+    let held = log.entries.len().saturating_sub(expired);
     let limit = w.limit();
-    let full = log.entries.len() >= N;
-    let mut d = w.decision(
-        now,
-        if full {
-            0
-        } else {
-            limit.saturating_sub(log.sum)
-        },
-    );
-    let reset = |log: &Log<N>| log.entries.back().map_or(0, |e| e.at.saturating_add(len));
-    d.reset_at = reset(log);
+    let full = held >= N;
+    let mut d = w.decision(now, if full { 0 } else { limit.saturating_sub(sum) });
+    let newest = log.entries.back().filter(live).map_or(0, |e| e.at.saturating_add(len));
+    d.reset_at = newest;
     let cost = u64::from(cost);
     if cost > limit || N == 0 {
         d.outcome = Outcome::Impossible;
@@ -336,27 +313,26 @@ pub fn decide_log<const N: usize>(
     if cost == 0 {
         return d;
     }
-    let total = log.sum.saturating_add(cost);
+    let total = sum.saturating_add(cost);
     if !full && total <= limit {
-        // `full` is false, so the push has room.
+        for _ in 0..expired {
+            let _ = log.entries.pop_front();
+        }
+        // `held < N` after dropping the expired entries: the push has room.
         if log.entries.push_back(Entry { at: t, cost }).is_ok() {
             log.sum = total;
             log.latest = t;
-            d.avail = if log.entries.len() >= N {
-                0
-            } else {
-                limit.saturating_sub(total)
-            };
-            d.reset_at = reset(log);
+            d.avail = if held.saturating_add(1) >= N { 0 } else { limit.saturating_sub(total) };
+            d.reset_at = t.saturating_add(len);
             return d;
         }
     }
     d.outcome = Outcome::Denied;
-    // Expire from the front until the sum leaves room and a slot is free.
-    let mut sum = log.sum;
-    let mut held = log.entries.len();
+    // Let live entries expire, oldest first, until the sum leaves room and
+    // an entry is free.
+    let (mut sum, mut held) = (sum, held);
     d.ready_at = u64::MAX;
-    for e in log.entries.iter() {
+    for e in log.entries.iter().skip(expired) {
         sum = sum.saturating_sub(e.cost);
         held = held.saturating_sub(1);
         if sum.saturating_add(cost) <= limit && held < N {
@@ -407,11 +383,7 @@ impl<C, const N: usize> SlidingLog<C, N> {
         // Acquire on success: pairs with the Release store below, so this
         // thread sees every write the previous holder made to the log.
         // Relaxed on failure: nothing is read until the lock is ours.
-        while self
-            .locked
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        while self.locked.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             // Relaxed: only a hint to retry; the CAS above re-validates.
             while self.locked.load(Ordering::Relaxed) {
                 core::hint::spin_loop();
@@ -429,6 +401,12 @@ impl<C, const N: usize> SlidingLog<C, N> {
     /// Decides at an explicit instant (see [`decide_log`]).
     pub fn check_at(&self, now: Instant, cost: u32) -> Decision {
         self.with_log(|log| decide_log(log, now, cost, &self.window))
+    }
+
+    /// A copy of the log, taken under the lock.
+    #[must_use]
+    pub fn snapshot(&self) -> Log<N> {
+        self.with_log(|log| log.clone())
     }
 
     /// Decides now: one clock read (before the lock), then
@@ -465,11 +443,7 @@ impl<C, const N: usize> LocalSlidingLog<C, N> {
     /// An empty log with `N` entries for `window`, reading `clock`.
     #[must_use]
     pub const fn new(window: Window, clock: C) -> Self {
-        Self {
-            log: Log::new(),
-            window,
-            clock,
-        }
+        Self { log: Log::new(), window, clock }
     }
 
     /// The window.

@@ -99,10 +99,7 @@ pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Dec
         per: per_token,
         reset_at: full_at,
         ready_at: 0,
-        scale: Scale {
-            div: quota.ticks_per_ns(),
-            mul: 1,
-        },
+        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
     };
     let cost = u64::from(cost);
     if cost > quota.burst() {
@@ -165,14 +162,9 @@ impl<C> LocalTokenBucket<C> {
 }
 
 fn tokens(full_at: u64, now: Instant, q: &Quota) -> (u64, u64) {
-    let fixed = q
-        .capacity_ticks()
-        .saturating_sub(full_at.saturating_sub(q.ticks(now)));
+    let fixed = q.capacity_ticks().saturating_sub(full_at.saturating_sub(q.ticks(now)));
     let per = q.interval_ticks();
-    (
-        fixed.checked_div(per).unwrap_or(0),
-        fixed.checked_rem(per).unwrap_or(0),
-    )
+    (fixed.checked_div(per).unwrap_or(0), fixed.checked_rem(per).unwrap_or(0))
 }
 
 /// Parameters of an interval-refill bucket: `amount` tokens at every
@@ -197,7 +189,8 @@ impl Refill {
     /// [`Error::ZeroRate`] (`amount == 0`), [`Error::ZeroPeriod`],
     /// [`Error::ZeroBurst`] (`capacity == 0`), and [`Error::Overflow`] when
     /// the tokens refilled over [`HORIZON`] plus two capacities do not fit a
-    /// `u64` (a rate above about 10^10 tokens per second).
+    /// `u64` (a rate above about 10^10 tokens per second), or when refilling
+    /// from empty takes longer than about 270 years.
     pub const fn new(amount: u64, every: Nanos, capacity: u64) -> Result<Self, Error> {
         let every = every.as_nanos();
         if amount == 0 {
@@ -217,13 +210,17 @@ impl Refill {
             (Some(v), Some(c2)) if v.checked_add(c2).is_some() => {}
             _ => return Err(Error::Overflow),
         }
-        let window = div_ceil(capacity, amount).saturating_mul(every);
-        Ok(Self {
-            amount,
-            every,
-            capacity,
-            window,
-        })
+        // Refilling from empty must take a time that, doubled, still fits
+        // beside the horizon, so every reset and retry time is exact.
+        let window = match div_ceil(capacity, amount).checked_mul(every) {
+            Some(w) => w,
+            None => return Err(Error::Overflow),
+        };
+        match window.checked_mul(2) {
+            Some(w2) if w2.checked_add(HORIZON.as_nanos()).is_some() => {}
+            _ => return Err(Error::Overflow),
+        }
+        Ok(Self { amount, every, capacity, window })
     }
 
     /// `n` tokens every period `P`, capacity `B`, from a quota.
@@ -261,11 +258,7 @@ impl Refill {
 /// `capacity − max(0, v − ⌊now/every⌋·amount)` tokens. `0` is a full bucket.
 #[inline]
 pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Decision) {
-    let now_v = now
-        .as_nanos()
-        .checked_div(r.every)
-        .unwrap_or(u64::MAX)
-        .saturating_mul(r.amount);
+    let now_v = now.as_nanos().checked_div(r.every).unwrap_or(u64::MAX).saturating_mul(r.amount);
     let missing = v.saturating_sub(now_v);
     let tokens = r.capacity.saturating_sub(missing);
     let mut d = Decision {
@@ -277,10 +270,7 @@ pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Dec
         per: 1,
         reset_at: v,
         ready_at: 0,
-        scale: Scale {
-            div: r.amount,
-            mul: r.every,
-        },
+        scale: Scale { div: r.amount, mul: r.every },
     };
     let cost = u64::from(cost);
     if cost > r.capacity {
@@ -364,14 +354,8 @@ mod tests {
     fn refusals() {
         assert_eq!(Refill::new(0, Nanos::from_secs(1), 1), Err(Error::ZeroRate));
         assert_eq!(Refill::new(1, Nanos::ZERO, 1), Err(Error::ZeroPeriod));
-        assert_eq!(
-            Refill::new(1, Nanos::from_secs(1), 0),
-            Err(Error::ZeroBurst)
-        );
-        assert_eq!(
-            Refill::new(u64::MAX, Nanos::from_nanos(1), 1),
-            Err(Error::Overflow)
-        );
+        assert_eq!(Refill::new(1, Nanos::from_secs(1), 0), Err(Error::ZeroBurst));
+        assert_eq!(Refill::new(u64::MAX, Nanos::from_nanos(1), 1), Err(Error::Overflow));
     }
 
     #[test]

@@ -14,117 +14,14 @@
 )]
 
 mod oracle;
+mod strategies;
 
-use oracle::bounds::{Admission, check_s1};
-use oracle::{Expected, gcra::Gcra as Model};
+use oracle::bounds::check_s1;
+use oracle::gcra::Gcra as Model;
+use oracle::harness::drive;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
-use ratecore::{Gcra, HORIZON, Instant, LocalGcra, Nanos, NoClock, Outcome, Quota};
-
-const CASES: u32 = if cfg!(miri) { 8 } else { 10_000 };
-
-fn config() -> Config {
-    Config {
-        cases: CASES,
-        max_global_rejects: CASES * 20,
-        max_local_rejects: CASES * 20,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
-
-const SEC: u64 = 1_000_000_000;
-
-/// Edge-biased quotas: rates from 1/day to 10^10/s, periods from 1 ns to a
-/// century, bursts from 1 to u32::MAX; exact and rounded ones.
-fn quota() -> impl Strategy<Value = Quota> {
-    let n = prop_oneof![
-        Just(1u64),
-        Just(2),
-        Just(3),
-        Just(7),
-        Just(10),
-        Just(11),
-        Just(13),
-        Just(100),
-        Just(1_000),
-        Just(1_000_000),
-        Just(10_000_000_000),
-        1..=1_000_000u64,
-    ];
-    let period = prop_oneof![
-        Just(1u64),
-        Just(1_000),
-        Just(1_000_000),
-        Just(SEC),
-        Just(60 * SEC),
-        Just(3_600 * SEC),
-        Just(86_400 * SEC),
-        Just(36_525 * 86_400 * SEC),
-        Just((1 << 32) - 1),
-        Just((1 << 32) + 1),
-        1..=1_000_000_000_000u64,
-    ];
-    let burst = prop_oneof![
-        Just(1u64),
-        Just(2),
-        Just(3),
-        1..=20u64,
-        1..=1_000_000u64,
-        Just(u64::from(u32::MAX)),
-    ];
-    (n, period, burst).prop_filter_map("unrepresentable quota", |(n, p, b)| {
-        Quota::new(n, Nanos::from_nanos(p), b).ok()
-    })
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Step {
-    Forward(u64),
-    Back(u64),
-}
-
-/// Time steps scaled to the quota's interval (so every quota sees refills at
-/// interesting fractions), plus absolute ones and backward jumps.
-fn step(t: u64) -> impl Strategy<Value = Step> {
-    let t = t.max(1);
-    prop_oneof![
-        6 => (0..=8u64, -1i64..=1).prop_map(move |(k, j)| Step::Forward((t / 4 * k).saturating_add_signed(j))),
-        2 => prop_oneof![Just(0u64), Just(1), 0..=1_000u64, 0..=u64::from(u32::MAX)].prop_map(Step::Forward),
-        1 => (1..=8u64).prop_map(move |k| Step::Forward(t.saturating_mul(k))),
-        1 => prop_oneof![Just(1u64), 0..=t, Just(3_600 * SEC)].prop_map(Step::Back),
-    ]
-}
-
-fn cost(burst: u64) -> impl Strategy<Value = u32> {
-    let b = u32::try_from(burst).unwrap_or(u32::MAX);
-    prop_oneof![
-        3 => Just(1u32),
-        1 => Just(0),
-        1 => Just(2),
-        1 => Just(b),
-        1 => Just(b.saturating_add(1)),
-        1 => 0..=b.saturating_add(1),
-        1 => Just(u32::MAX),
-    ]
-}
-
-fn history() -> impl Strategy<Value = (Quota, Vec<(Step, u32)>)> {
-    quota().prop_flat_map(|q| {
-        let t = q.emission_interval().as_nanos();
-        (
-            Just(q),
-            prop::collection::vec((step(t), cost(q.burst())), 1..64),
-        )
-    })
-}
-
-fn apply(now: u64, s: Step) -> u64 {
-    match s {
-        Step::Forward(d) => now.saturating_add(d).min(HORIZON.as_nanos()),
-        Step::Back(d) => now.saturating_sub(d),
-    }
-}
+use ratecore::{Gcra, HORIZON, Instant, LocalGcra, Nanos, NoClock, Quota};
+use strategies::{SEC, config, quota, quota_history as history};
 
 proptest! {
     #![proptest_config(config())]
@@ -136,43 +33,8 @@ proptest! {
     #[test]
     fn gcra_matches_oracle_and_spec((q, ops) in history()) {
         let shared = Gcra::new(q, NoClock);
-        let mut local = LocalGcra::new(q, NoClock);
-        let mut model = Model::for_quota(&q);
-        let mut now = 0u64;
-        // S4's effective time: an admission at a stale `now` counts as made
-        // at the latest instant an earlier admission was applied.
-        let mut applied = 0u64;
-        let mut admitted = Vec::new();
-        for (s, c) in ops {
-            now = apply(now, s);
-            let before = shared.state();
-            let d = shared.check_at(Instant::from_nanos(now), c);
-            prop_assert_eq!(d, local.check_at(Instant::from_nanos(now), c));
-            prop_assert_eq!(shared.state(), local.state());
-            prop_assert_eq!(Expected::of(&d), model.check(now, c.into()), "at {} cost {}", now, c);
-            match d.outcome() {
-                Outcome::Allowed if c > 0 => {
-                    applied = applied.max(now);
-                    admitted.push(Admission { at: applied, cost: c.into() });
-                }
-                Outcome::Allowed => prop_assert_eq!(shared.state(), before, "S2: peek wrote"),
-                Outcome::Impossible => {
-                    prop_assert!(u64::from(c) > q.burst(), "S3");
-                    prop_assert_eq!(shared.state(), before, "S2/S3: impossible wrote");
-                }
-                Outcome::Denied => {
-                    prop_assert_eq!(shared.state(), before, "S2: denial wrote");
-                    let r = d.retry_after().unwrap().as_nanos();
-                    prop_assert!(r >= 1);
-                    if let Some(at) = now.checked_add(r).filter(|&a| a <= HORIZON.as_nanos()) {
-                        let mut early = local.clone();
-                        prop_assert!(!early.check_at(Instant::from_nanos(at - 1), c).is_allowed(), "L3: passes 1 ns early");
-                        let mut on_time = local.clone();
-                        prop_assert!(on_time.check_at(Instant::from_nanos(at), c).is_allowed(), "L3: denied at retry");
-                    }
-                }
-            }
-        }
+        let admitted = drive(&shared, || shared.state(), LocalGcra::new(q, NoClock), Model::for_quota(&q), q.burst(), &ops, HORIZON.as_nanos())
+            .map_err(TestCaseError::fail)?;
         check_s1(&admitted, q.permits(), q.period().as_nanos(), q.burst()).map_err(TestCaseError::fail)?;
     }
 
@@ -181,9 +43,7 @@ proptest! {
     #[test]
     fn gcra_stale_now_never_helps((q, ops) in history(), back in 0..=u64::from(u32::MAX)) {
         let mut local = LocalGcra::new(q, NoClock);
-        let mut now = 0u64;
-        for (s, c) in ops {
-            now = apply(now, s);
+        for (now, c) in ops {
             let stale = now.saturating_sub(back);
             let at_stale = local.clone().check_at(Instant::from_nanos(stale), c);
             let at_now = local.clone().check_at(Instant::from_nanos(now), c);
@@ -243,12 +103,7 @@ proptest! {
 /// L1: from full, requests spaced exactly `c·T` apart are all admitted.
 #[test]
 fn gcra_conforming_traffic_is_never_rejected() {
-    for (n, p, b, c) in [
-        (7, SEC, 3, 1),
-        (10, SEC, 1, 1),
-        (3, 60 * SEC, 5, 2),
-        (10_000_000_000, SEC, 4, 3),
-    ] {
+    for (n, p, b, c) in [(7, SEC, 3, 1), (10, SEC, 1, 1), (3, 60 * SEC, 5, 2), (10_000_000_000, SEC, 4, 3)] {
         let q = Quota::new(n, Nanos::from_nanos(p), b).unwrap();
         assert!(q.is_exact());
         let mut l = LocalGcra::new(q, NoClock);
@@ -256,10 +111,7 @@ fn gcra_conforming_traffic_is_never_rejected() {
         let spacing = (u64::from(c) * q.interval_ticks()).div_ceil(q.ticks_per_ns());
         for k in 0..10_000u64 {
             let at = k * spacing;
-            assert!(
-                l.check_at(Instant::from_nanos(at), c).is_allowed(),
-                "{n}/{p} cost {c} request {k}"
-            );
+            assert!(l.check_at(Instant::from_nanos(at), c).is_allowed(), "{n}/{p} cost {c} request {k}");
         }
     }
 }
@@ -286,11 +138,7 @@ fn gcra_idle_refill_is_exact() {
         let d = (u128::from(k) * 1_000_000_000).div_ceil(7) as u64; // ≥ k·T, < (k+1)·T
         assert_eq!(burst(&mut l2, 714_285_715 + d), k, "k = {k}");
         let mut l3 = l.clone();
-        assert_eq!(
-            burst(&mut l3, 714_285_715 + d - 1),
-            k - 1,
-            "k = {k}, 1 ns early"
-        );
+        assert_eq!(burst(&mut l3, 714_285_715 + d - 1), k - 1, "k = {k}, 1 ns early");
     }
 }
 
@@ -299,11 +147,8 @@ fn gcra_idle_refill_is_exact() {
 /// where 2·10^9 polls would take minutes.
 #[test]
 fn gcra_polling_granularity_does_not_change_totals() {
-    let (horizon, coarse) = if cfg!(debug_assertions) || cfg!(miri) {
-        (20_000_000u64, 1_000_000u64)
-    } else {
-        (2 * SEC, SEC)
-    };
+    let (horizon, coarse) =
+        if cfg!(debug_assertions) || cfg!(miri) { (20_000_000u64, 1_000_000u64) } else { (2 * SEC, SEC) };
     // 1000/s with burst 1001: (B−1)·T = 1 s, the coarse gap.
     let q = Quota::new(1_000, Nanos::from_secs(1), 1_001).unwrap();
     let total = |gap: u64| {

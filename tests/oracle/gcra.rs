@@ -17,12 +17,7 @@ impl Gcra {
     /// `n` permits per `p` ns, burst `b`.
     pub fn new(n: u64, p: u64, b: u64) -> Self {
         assert!(n > 0 && p > 0 && b > 0);
-        Self {
-            n: n.into(),
-            p: p.into(),
-            b: b.into(),
-            tat: 0,
-        }
+        Self { n: n.into(), p: p.into(), b: b.into(), tat: 0 }
     }
 
     /// The model of what a `Quota` promises: its effective interval
@@ -63,5 +58,11 @@ impl Gcra {
             e.retry_after = Some(to_u64(ceil_div(next - cap - now_u, self.n)));
         }
         e
+    }
+}
+
+impl super::harness::Model for Gcra {
+    fn check(&mut self, now: u64, cost: u64) -> Expected {
+        Gcra::check(self, now, cost)
     }
 }

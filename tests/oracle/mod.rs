@@ -15,7 +15,10 @@
 )]
 
 pub mod bounds;
+pub mod buckets;
 pub mod gcra;
+pub mod harness;
+pub mod windows;
 
 use ratecore::{Decision, Outcome};
 
