@@ -63,7 +63,7 @@
 //! - governor's `gcra.rs` (the pure decision / state store split).
 
 use crate::clock::Instant;
-use crate::decision::{Decision, Outcome, Scale};
+use crate::decision::{Decision, Outcome};
 use crate::limiter::single_word_limiters;
 use crate::quota::Quota;
 
@@ -95,17 +95,7 @@ pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decisio
     let capacity = quota.capacity_ticks();
     // Ticks until full; above `capacity` only after the clock stepped back.
     let used = tat.saturating_sub(now_t);
-    let mut d = Decision {
-        outcome: Outcome::Allowed,
-        limit: quota.burst(),
-        window: quota.window().as_nanos(),
-        now: now.as_nanos(),
-        avail: capacity.saturating_sub(used),
-        per: interval,
-        reset_at: tat,
-        ready_at: 0,
-        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
-    };
+    let mut d = quota.decision(now, capacity.saturating_sub(used), tat);
     let cost = u64::from(cost);
     if cost > quota.burst() {
         d.outcome = Outcome::Impossible;

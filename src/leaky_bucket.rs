@@ -61,8 +61,9 @@
 //!   `delay`).
 
 use crate::clock::{Instant, Nanos};
-use crate::decision::{Decision, Outcome, Scale};
+use crate::decision::{Decision, Outcome};
 use crate::error::Error;
+use crate::gcra;
 use crate::limiter::single_word_limiters;
 use crate::quota::Quota;
 
@@ -77,17 +78,7 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
     let per = quota.interval_ticks();
     let capacity = quota.capacity_ticks();
     let level = empty_at.saturating_sub(now_t);
-    let mut d = Decision {
-        outcome: Outcome::Allowed,
-        limit: quota.burst(),
-        window: quota.window().as_nanos(),
-        now: now.as_nanos(),
-        avail: capacity.saturating_sub(level),
-        per,
-        reset_at: empty_at,
-        ready_at: 0,
-        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
-    };
+    let mut d = quota.decision(now, capacity.saturating_sub(level), empty_at);
     let cost = u64::from(cost);
     if cost > quota.burst() {
         d.outcome = Outcome::Impossible;
@@ -213,49 +204,16 @@ impl Shaping {
 /// [`Decision::wait`] is how long to hold it.
 #[inline]
 pub fn decide_queue(drain_at: u64, now: Instant, cost: u32, s: &Shaping) -> (u64, Decision) {
-    let q = &s.quota;
-    let now_t = q.ticks(now);
-    let per = q.interval_ticks();
-    let capacity = q.capacity_ticks();
-    let queued = drain_at.saturating_sub(now_t);
-    let mut d = Decision {
-        outcome: Outcome::Allowed,
-        limit: q.burst(),
-        window: q.window().as_nanos(),
-        now: now.as_nanos(),
-        avail: capacity.saturating_sub(queued),
-        per,
-        reset_at: drain_at,
-        ready_at: 0,
-        scale: Scale { div: q.ticks_per_ns(), mul: 1 },
-    };
-    let cost = u64::from(cost);
-    if cost > q.burst() {
-        d.outcome = Outcome::Impossible;
-        return (drain_at, d);
+    // Admission is GCRA's with a capacity of `burst + 1` slots: the request
+    // fits iff its last slot starts within `burst` slots of now.
+    let (next, mut d) = gcra::decide(drain_at, now, cost, &s.quota);
+    if d.is_allowed() && next != drain_at {
+        // Its first slot starts at `max(drain_at, now)`; go `delay` slots early.
+        let now_t = s.quota.ticks(now);
+        let start = if drain_at > now_t { drain_at } else { now_t };
+        d.ready_at = start.saturating_sub(s.delay.saturating_mul(s.quota.interval_ticks()));
     }
-    if cost == 0 {
-        return (drain_at, d);
-    }
-    let start = if drain_at > now_t { drain_at } else { now_t };
-    let next = start.checked_add(cost.saturating_mul(per));
-    match next {
-        Some(next) if next.saturating_sub(now_t) <= capacity => {
-            d.avail = capacity.saturating_sub(next.saturating_sub(now_t));
-            d.reset_at = next;
-            // Go `N` slots early: at `start − N·T` (no earlier than now).
-            d.ready_at = start.saturating_sub(s.delay.saturating_mul(per));
-            (next, d)
-        }
-        _ => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = match next {
-                Some(next) => next.saturating_sub(capacity),
-                None => u64::MAX,
-            };
-            (drain_at, d)
-        }
-    }
+    (next, d)
 }
 
 single_word_limiters! {

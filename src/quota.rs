@@ -46,6 +46,7 @@
 //! ```
 
 use crate::clock::{Instant, Nanos};
+use crate::decision::{Decision, Outcome, Scale};
 use crate::error::Error;
 
 /// The clock range every limiter is exact over: 50 Julian years of
@@ -331,6 +332,23 @@ impl Quota {
     #[must_use]
     pub const fn capacity_ticks(&self) -> u64 {
         self.capacity
+    }
+
+    /// An admitting decision skeleton in this quota's ticks: `avail` ticks of
+    /// capacity left, full again at tick `reset_at`.
+    #[inline]
+    pub(crate) const fn decision(&self, now: Instant, avail: u64, reset_at: u64) -> Decision {
+        Decision {
+            outcome: Outcome::Allowed,
+            limit: self.burst,
+            window: self.window.as_nanos(),
+            now: now.as_nanos(),
+            avail,
+            per: self.interval,
+            reset_at,
+            ready_at: 0,
+            scale: Scale { div: self.ticks_per_ns as u64, mul: 1 },
+        }
     }
 
     /// `now` in ticks, saturating at `u64::MAX` past the representable range

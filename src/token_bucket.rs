@@ -90,17 +90,7 @@ pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Dec
     // stepped back (then the bucket counts as empty).
     let missing = full_at.saturating_sub(now_t);
     let tokens = capacity.saturating_sub(missing);
-    let mut d = Decision {
-        outcome: Outcome::Allowed,
-        limit: quota.burst(),
-        window: quota.window().as_nanos(),
-        now: now.as_nanos(),
-        avail: tokens,
-        per: per_token,
-        reset_at: full_at,
-        ready_at: 0,
-        scale: Scale { div: quota.ticks_per_ns(), mul: 1 },
-    };
+    let mut d = quota.decision(now, tokens, full_at);
     let cost = u64::from(cost);
     if cost > quota.burst() {
         d.outcome = Outcome::Impossible;
