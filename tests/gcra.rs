@@ -1,8 +1,8 @@
 //! GCRA against the exact oracle: every decision and every metadata field,
 //! plus SPEC S1, S2, S3, S4, L1, L2, L3 and L4 on generated histories.
 //!
-//! Case counts: `CASES` (10 000) per property in debug and in release; Miri
-//! runs a handful.
+//! Case counts: `strategies::cases()` (10 000) per property in debug and in
+//! release; Miri runs a handful.
 // Tests may index, unwrap and do plain arithmetic: a panic is a failure.
 #![allow(
     clippy::arithmetic_side_effects,

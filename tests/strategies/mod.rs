@@ -8,16 +8,22 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use ratecore::{HORIZON, Nanos, Quota};
 
-/// Cases per property: 10 000 (debug and release); a handful under Miri.
-pub const CASES: u32 = if cfg!(miri) { 8 } else { 10_000 };
+/// Cases per property: 10 000 (the test command's debug and release
+/// stages); a handful under Miri. `RATECORE_PROPTEST_CASES` overrides it
+/// (the emulated 32-bit and big-endian stages use fewer).
+pub fn cases() -> u32 {
+    let default = if cfg!(miri) { 8 } else { 10_000 };
+    std::env::var("RATECORE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 
 pub const SEC: u64 = 1_000_000_000;
 
 pub fn config() -> Config {
+    let cases = cases();
     Config {
-        cases: CASES,
-        max_global_rejects: CASES * 20,
-        max_local_rejects: CASES * 20,
+        cases,
+        max_global_rejects: cases * 20,
+        max_local_rejects: cases * 20,
         failure_persistence: None,
         ..Config::default()
     }
