@@ -105,22 +105,30 @@ pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decisio
         return (tat, d);
     }
     let base = if tat > now_t { tat } else { now_t };
-    // cost <= burst, so cost·T <= B·T = capacity: no overflow.
-    let next = base.checked_add(cost.saturating_mul(interval));
-    match next {
-        Some(next) if next.saturating_sub(now_t) <= capacity => {
-            d.avail = capacity.saturating_sub(next.saturating_sub(now_t));
+    // cost <= burst, so cost·T <= B·T = capacity. The test
+    // `base + cost·T − now <= capacity` is written as
+    // `base − now <= capacity − cost·T` so that nothing can overflow; only
+    // the new state `base + cost·T` is computed, and only when admitted.
+    let take = cost.saturating_mul(interval);
+    let room = capacity.saturating_sub(take);
+    let queued = base.saturating_sub(now_t);
+    match base.checked_add(take) {
+        Some(next) if queued <= room => {
+            d.avail = room.saturating_sub(queued);
             d.reset_at = next;
             (next, d)
         }
+        // Past the end of the tick range (`now` beyond the horizon):
+        // saturate toward denying.
+        None if queued <= room => {
+            d.outcome = Outcome::Denied;
+            d.ready_at = u64::MAX;
+            (tat, d)
+        }
         _ => {
             d.outcome = Outcome::Denied;
-            // Passes once `now` ticks reach `next − capacity` (> now_t here);
-            // an overflowing `next` means never within the clock range.
-            d.ready_at = match next {
-                Some(next) => next.saturating_sub(capacity),
-                None => u64::MAX,
-            };
+            // Passes once `now` reaches `base − room` ticks (> now_t here).
+            d.ready_at = base.saturating_sub(room);
             (tat, d)
         }
     }

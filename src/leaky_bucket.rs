@@ -88,20 +88,24 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
         return (empty_at, d);
     }
     let added = cost.saturating_mul(per);
-    let new_level = level.saturating_add(added);
-    match now_t.checked_add(new_level) {
-        Some(next) if new_level <= capacity => {
-            d.avail = capacity.saturating_sub(new_level);
+    let room = capacity.saturating_sub(added);
+    match now_t.checked_add(level.saturating_add(added)) {
+        Some(next) if level <= room => {
+            d.avail = room.saturating_sub(level);
             d.reset_at = next;
             (next, d)
         }
-        sum => {
+        // Fits, but past the end of the tick range: saturate toward denying.
+        None if level <= room => {
             d.outcome = Outcome::Denied;
-            // Fits once the level has drained to `capacity − added`.
-            d.ready_at = match sum {
-                Some(_) => empty_at.saturating_add(added).saturating_sub(capacity),
-                None => u64::MAX,
-            };
+            d.ready_at = u64::MAX;
+            (empty_at, d)
+        }
+        _ => {
+            d.outcome = Outcome::Denied;
+            // Fits once the level has drained to `capacity − added`: at tick
+            // `empty_at − room` (no overflow).
+            d.ready_at = empty_at.saturating_sub(room);
             (empty_at, d)
         }
     }

@@ -164,11 +164,11 @@ impl Quota {
             Some(c) => c,
             None => return Err(Error::Overflow),
         };
-        // A state can sit one burst past the last instant of the horizon, and
-        // a request is evaluated one more burst beyond that: both must fit so
-        // that every decision (and its retry time) is exact over the horizon.
-        match (HORIZON.as_nanos().checked_mul(ticks_per_ns), capacity.checked_mul(2)) {
-            (Some(h), Some(c2)) if h.checked_add(c2).is_some() => {}
+        // A state can sit one burst past the last instant of the horizon:
+        // that must fit, so every decision and every retry time within the
+        // horizon is exact (the decision functions never add beyond it).
+        match HORIZON.as_nanos().checked_mul(ticks_per_ns) {
+            Some(h) if h.checked_add(capacity).is_some() => {}
             _ => return Err(Error::Overflow),
         }
         let window = Nanos::from_nanos(div_ceil(capacity, ticks_per_ns));
@@ -425,8 +425,8 @@ mod tests {
     fn century_period_fits_with_small_burst() {
         let century = Nanos::from_days(36_525);
         assert!(Quota::new(1, century, 1).is_ok());
-        assert!(Quota::new(1, century, 2).is_ok());
-        assert_eq!(Quota::new(1, century, 3), Err(Error::Overflow));
+        assert!(Quota::new(1, century, 5).is_ok());
+        assert_eq!(Quota::new(1, century, 6), Err(Error::Overflow));
     }
 
     #[test]

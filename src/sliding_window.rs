@@ -294,8 +294,9 @@ impl<const N: usize> Default for Log<N> {
 pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: &Window) -> Decision {
     let len = w.length().as_nanos();
     let t = now.as_nanos().max(log.latest);
-    // An entry at `a` counts while `a > t − W`, i.e. until `t = a + W`.
-    let live = |e: &&Entry| e.at.saturating_add(len) > t;
+    // An entry at `a` counts while `a > t − W` (written without `a + W`,
+    // which would saturate near `u64::MAX` and expire entries early).
+    let live = |e: &&Entry| t.checked_sub(len).is_none_or(|start| e.at > start);
     let expired = log.entries.iter().take_while(|e| !live(e)).count();
     let expired_sum = log.entries.iter().take(expired).fold(0u64, |s, e| s.saturating_add(e.cost));
     let sum = log.sum.saturating_sub(expired_sum);
@@ -386,7 +387,7 @@ impl<C, const N: usize> SlidingLog<C, N> {
         while self.locked.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             // Relaxed: only a hint to retry; the CAS above re-validates.
             while self.locked.load(Ordering::Relaxed) {
-                core::hint::spin_loop();
+                crate::sync::spin_hint();
             }
         }
         // SAFETY: the lock is held (the CAS above set `locked` from false to

@@ -15,6 +15,15 @@ pub(crate) use portable_atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(ratecore_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// Tells the CPU (or loom's scheduler) that this thread is spinning.
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(not(ratecore_loom))]
+    core::hint::spin_loop();
+    #[cfg(ratecore_loom)]
+    loom::thread::yield_now();
+}
+
 /// Declares a function `const` normally and non-`const` under loom (loom's
 /// atomics cannot be built in a constant context).
 macro_rules! const_fn {
@@ -51,11 +60,21 @@ pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Opt
     // Relaxed: see "Ordering" above; the value is only a starting guess that
     // the CAS validates.
     let mut current = word.load(Ordering::Relaxed);
+    // `--cfg ratecore_spurious_cas` (a test stage): the first CAS of every
+    // call fails as a weak CAS may, and the loop must recompute (SPEC
+    // adversarial row 18).
+    #[cfg(ratecore_spurious_cas)]
+    let mut fail_once = true;
     loop {
         let (next, result) = step(current);
         let Some(next) = next else { return result };
         if next == current {
             return result;
+        }
+        #[cfg(ratecore_spurious_cas)]
+        if core::mem::take(&mut fail_once) {
+            current = word.load(Ordering::Relaxed);
+            continue;
         }
         // Weak CAS: a spurious failure just recomputes from the returned word,
         // which equals `current`. Relaxed on success (the word carries no other

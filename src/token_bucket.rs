@@ -107,15 +107,18 @@ pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Dec
             d.reset_at = next;
             (next, d)
         }
-        // Not enough tokens, or past the end of the clock range.
-        sum => {
+        // Enough tokens, but past the end of the tick range: saturate
+        // toward denying.
+        None if tokens >= need => {
+            d.outcome = Outcome::Denied;
+            d.ready_at = u64::MAX;
+            (full_at, d)
+        }
+        _ => {
             d.outcome = Outcome::Denied;
             // Tokens reach `need` when `missing` falls to `capacity − need`:
-            // at tick `full_at − capacity + need`.
-            d.ready_at = match sum {
-                Some(_) => full_at.saturating_add(need).saturating_sub(capacity),
-                None => u64::MAX,
-            };
+            // at tick `full_at − (capacity − need)` (no overflow).
+            d.ready_at = full_at.saturating_sub(capacity.saturating_sub(need));
             (full_at, d)
         }
     }
@@ -178,9 +181,9 @@ impl Refill {
     ///
     /// [`Error::ZeroRate`] (`amount == 0`), [`Error::ZeroPeriod`],
     /// [`Error::ZeroBurst`] (`capacity == 0`), and [`Error::Overflow`] when
-    /// the tokens refilled over [`HORIZON`] plus two capacities do not fit a
+    /// the tokens refilled over [`HORIZON`] plus a capacity do not fit a
     /// `u64` (a rate above about 10^10 tokens per second), or when refilling
-    /// from empty takes longer than about 270 years.
+    /// from empty takes longer than about 530 years.
     pub const fn new(amount: u64, every: Nanos, capacity: u64) -> Result<Self, Error> {
         let every = every.as_nanos();
         if amount == 0 {
@@ -196,19 +199,18 @@ impl Refill {
             Some(k) => k.saturating_add(1),
             None => return Err(Error::ZeroPeriod),
         };
-        match (intervals.checked_mul(amount), capacity.checked_mul(2)) {
-            (Some(v), Some(c2)) if v.checked_add(c2).is_some() => {}
+        match intervals.checked_mul(amount) {
+            Some(v) if v.checked_add(capacity).is_some() => {}
             _ => return Err(Error::Overflow),
         }
-        // Refilling from empty must take a time that, doubled, still fits
-        // beside the horizon, so every reset and retry time is exact.
+        // Refilling from empty must fit beside the horizon, so every reset
+        // and retry time within it is exact.
         let window = match div_ceil(capacity, amount).checked_mul(every) {
             Some(w) => w,
             None => return Err(Error::Overflow),
         };
-        match window.checked_mul(2) {
-            Some(w2) if w2.checked_add(HORIZON.as_nanos()).is_some() => {}
-            _ => return Err(Error::Overflow),
+        if window.checked_add(HORIZON.as_nanos()).is_none() {
+            return Err(Error::Overflow);
         }
         Ok(Self { amount, every, capacity, window })
     }
@@ -276,12 +278,14 @@ pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Dec
             d.reset_at = next;
             (next, d)
         }
-        sum => {
+        None if tokens >= cost => {
             d.outcome = Outcome::Denied;
-            d.ready_at = match sum {
-                Some(_) => v.saturating_add(cost).saturating_sub(r.capacity),
-                None => u64::MAX,
-            };
+            d.ready_at = u64::MAX;
+            (v, d)
+        }
+        _ => {
+            d.outcome = Outcome::Denied;
+            d.ready_at = v.saturating_sub(r.capacity.saturating_sub(cost));
             (v, d)
         }
     }

@@ -1,0 +1,242 @@
+//! loom models of every compare-and-swap path (SPEC C1, C2), run by
+//! `scripts/test.sh` as `RUSTFLAGS="--cfg ratecore_loom" cargo test --release
+//! --test loom` (the crate's private `sync` module then uses loom's atomics,
+//! so loom explores every interleaving of the real code).
+//!
+//! - C1: with a frozen clock, threads making unit checks on one fresh limiter
+//!   admit exactly `min(demand, B)` — no over-admission, no lost permit.
+//! - C2: every concurrent history is explained by a sequential order of the
+//!   same operations (consistent with each thread's program order) replayed
+//!   on the single-threaded limiter: the same decisions and the same final
+//!   state. loom has no real time, so "consistent with real time" is checked
+//!   as "consistent with program order" (sequential consistency), which is
+//!   what a single-word CAS design can violate if it is wrong.
+//!
+//! `LOOM_MAX_PREEMPTIONS` defaults to 3 here (override it in the
+//! environment); three threads with two operations each explore fully
+//! within the test command's budget.
+#![cfg(ratecore_loom)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicU64, Ordering};
+use ratecore::{
+    Decision, FixedWindow, Gcra, Instant, IntervalBucket, LeakyMeter, LeakyQueue, LocalFixedWindow,
+    LocalGcra, LocalIntervalBucket, LocalLeakyMeter, LocalLeakyQueue, LocalSlidingLog, LocalSlidingWindow,
+    LocalTokenBucket, Nanos, NoClock, Quota, Refill, Shaping, Sliding, SlidingLog, SlidingWindow,
+    TokenBucket, Window,
+};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut b = loom::model::Builder::new();
+    if b.preemption_bound.is_none() {
+        b.preemption_bound = Some(3);
+    }
+    // The sliding log's spin lock yields to loom's scheduler on every spin;
+    // each spin is a branch.
+    b.max_branches = 100_000;
+    b.check(f);
+}
+
+/// Two spawned threads and the main thread each make `k` unit checks at
+/// instant zero; the total admitted must be exactly `min(3k, burst)`.
+fn c1<L: Send + Sync + 'static>(
+    make: fn() -> L,
+    check: fn(&L, Instant, u32) -> Decision,
+    k: u64,
+    burst: u64,
+) {
+    c1_threads(make, check, 2, k, burst);
+}
+
+/// `spawned` threads plus the main thread, `k` unit checks each.
+fn c1_threads<L: Send + Sync + 'static>(
+    make: fn() -> L,
+    check: fn(&L, Instant, u32) -> Decision,
+    spawned: u64,
+    k: u64,
+    burst: u64,
+) {
+    model(move || {
+        let l = Arc::new(make());
+        let admitted = Arc::new(AtomicU64::new(0));
+        let worker = |l: Arc<L>, admitted: Arc<AtomicU64>| {
+            move || {
+                for _ in 0..k {
+                    if check(&l, Instant::ZERO, 1).is_allowed() {
+                        admitted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        };
+        let handles: Vec<_> = (0..spawned)
+            .map(|_| loom::thread::spawn(worker(Arc::clone(&l), Arc::clone(&admitted))))
+            .collect();
+        worker(Arc::clone(&l), Arc::clone(&admitted))();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(admitted.load(Ordering::Relaxed), ((spawned + 1) * k).min(burst));
+    });
+}
+
+/// Operations of two threads (instants in ns, costs), including a stale
+/// instant and a cost above 1.
+const THREAD_A: [(u64, u32); 2] = [(0, 1), (600, 2)];
+const THREAD_B: [(u64, u32); 2] = [(300, 1), (0, 1)];
+
+/// Every interleaving of two program-ordered sequences.
+fn interleavings(a: usize, b: usize) -> Vec<Vec<bool>> {
+    if a == 0 && b == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    if a > 0 {
+        for mut rest in interleavings(a - 1, b) {
+            rest.insert(0, true);
+            out.push(rest);
+        }
+    }
+    if b > 0 {
+        for mut rest in interleavings(a, b - 1) {
+            rest.insert(0, false);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// C2 for a single-word limiter: the decisions both threads saw, and the
+/// final state, must be those of some sequential order replayed on the
+/// `&mut` limiter.
+fn c2<L, M>(
+    make: fn() -> L,
+    check: fn(&L, Instant, u32) -> Decision,
+    state: fn(&L) -> String,
+    make_local: fn() -> M,
+    check_local: fn(&mut M, Instant, u32) -> Decision,
+    state_local: fn(&M) -> String,
+) where
+    L: Send + Sync + 'static,
+    M: 'static,
+{
+    model(move || {
+        let l = Arc::new(make());
+        let l2 = Arc::clone(&l);
+        let h = loom::thread::spawn(move || {
+            THREAD_B.iter().map(|&(t, c)| check(&l2, Instant::from_nanos(t), c)).collect::<Vec<_>>()
+        });
+        let seen_a: Vec<Decision> =
+            THREAD_A.iter().map(|&(t, c)| check(&l, Instant::from_nanos(t), c)).collect();
+        let seen_b = h.join().unwrap();
+        let final_state = state(&l);
+        let explained = interleavings(THREAD_A.len(), THREAD_B.len()).into_iter().any(|order| {
+            let mut local = make_local();
+            let (mut ia, mut ib) = (0, 0);
+            let ok = order.iter().all(|&from_a| {
+                let (op, seen) = if from_a { (THREAD_A[ia], seen_a[ia]) } else { (THREAD_B[ib], seen_b[ib]) };
+                if from_a {
+                    ia += 1;
+                } else {
+                    ib += 1;
+                }
+                check_local(&mut local, Instant::from_nanos(op.0), op.1) == seen
+            });
+            ok && state_local(&local) == final_state
+        });
+        assert!(explained, "no sequential order explains A {seen_a:?} B {seen_b:?} (state {final_state})");
+    });
+}
+
+/// 1 permit per 100 ns, burst 3: refills during the C2 histories.
+fn quota() -> Quota {
+    Quota::new(1, Nanos::from_nanos(100), 3).unwrap()
+}
+
+macro_rules! single_word_models {
+    ($c1:ident, $c2:ident, $Shared:ident, $Local:ident, $params:expr, $burst:expr) => {
+        #[test]
+        fn $c1() {
+            c1(|| $Shared::new($params, NoClock), |l, t, c| l.check_at(t, c), 2, $burst);
+        }
+
+        #[test]
+        fn $c2() {
+            c2(
+                || $Shared::new($params, NoClock),
+                |l, t, c| l.check_at(t, c),
+                |l| l.state().to_string(),
+                || $Local::new($params, NoClock),
+                |l, t, c| l.check_at(t, c),
+                |l| l.state().to_string(),
+            );
+        }
+    };
+}
+
+single_word_models!(c1_gcra, c2_gcra, Gcra, LocalGcra, quota(), 3);
+single_word_models!(c1_token_bucket, c2_token_bucket, TokenBucket, LocalTokenBucket, quota(), 3);
+single_word_models!(c1_leaky_meter, c2_leaky_meter, LeakyMeter, LocalLeakyMeter, quota(), 3);
+single_word_models!(
+    c1_leaky_queue,
+    c2_leaky_queue,
+    LeakyQueue,
+    LocalLeakyQueue,
+    Shaping::new(1, Nanos::from_nanos(100), 2).unwrap(),
+    3
+);
+single_word_models!(
+    c1_interval_bucket,
+    c2_interval_bucket,
+    IntervalBucket,
+    LocalIntervalBucket,
+    Refill::new(1, Nanos::from_nanos(250), 3).unwrap(),
+    3
+);
+single_word_models!(
+    c1_fixed_window,
+    c2_fixed_window,
+    FixedWindow,
+    LocalFixedWindow,
+    Window::new(3, Nanos::from_nanos(500)).unwrap(),
+    3
+);
+single_word_models!(
+    c1_sliding_window,
+    c2_sliding_window,
+    SlidingWindow,
+    LocalSlidingWindow,
+    Sliding::new(3, Nanos::from_nanos(500)).unwrap(),
+    3
+);
+
+fn log_window() -> Window {
+    Window::new(3, Nanos::from_nanos(500)).unwrap()
+}
+
+/// Two threads with two checks each (spinning threads multiply loom's
+/// branches: three threads do not finish in the budget); a limit of 3 for 4
+/// requests still exercises a denial under contention.
+#[test]
+fn c1_sliding_log() {
+    c1_threads(|| SlidingLog::<NoClock, 4>::new(log_window(), NoClock), |l, t, c| l.check_at(t, c), 1, 2, 3);
+}
+
+#[test]
+fn c2_sliding_log() {
+    c2(
+        || SlidingLog::<NoClock, 4>::new(log_window(), NoClock),
+        |l, t, c| l.check_at(t, c),
+        |l| format!("{:?}", l.snapshot()),
+        || LocalSlidingLog::<NoClock, 4>::new(log_window(), NoClock),
+        |l, t, c| l.check_at(t, c),
+        |l| format!("{:?}", l.log()),
+    );
+}

@@ -1,0 +1,124 @@
+//! Real threads on one limiter (SPEC C1, adversarial row 17), asserting
+//! exact admitted counts, not just "at most":
+//!
+//! - frozen clock: N threads each making k unit checks admit exactly
+//!   `min(N·k, B)` — over-admission and lost permits both fail it;
+//! - advancing clock: in phases, the clock steps by exactly `j·T` and the
+//!   threads hammer again; each phase admits exactly `min(j, B)` more (and
+//!   the first exactly `B`).
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use ratecore::{
+    Decision, FixedWindow, Gcra, Instant, IntervalBucket, LeakyMeter, LeakyQueue, Nanos, NoClock, Quota,
+    Refill, Shaping, Sliding, SlidingLog, SlidingWindow, TokenBucket, Window,
+};
+
+const THREADS: usize = if cfg!(miri) { 2 } else { 8 };
+const PER_THREAD: u64 = if cfg!(miri) { 20 } else { 20_000 };
+
+/// All threads check at `now` until each made `k` checks; returns the total
+/// admitted.
+fn hammer<L: Sync>(l: &L, check: fn(&L, Instant, u32) -> Decision, now: Instant, k: u64) -> u64 {
+    let admitted = AtomicU64::new(0);
+    let start = Barrier::new(THREADS);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                start.wait();
+                let mut mine = 0;
+                for _ in 0..k {
+                    mine += u64::from(check(l, now, 1).is_allowed());
+                }
+                admitted.fetch_add(mine, Ordering::Relaxed);
+            });
+        }
+    });
+    admitted.into_inner()
+}
+
+/// Frozen clock, then phases advancing by `step·j` for j = 1, 2, … where one
+/// `step` refills exactly one permit.
+fn exact_counts<L: Sync>(name: &str, l: &L, check: fn(&L, Instant, u32) -> Decision, burst: u64, step: u64) {
+    let demand = THREADS as u64 * PER_THREAD;
+    assert_eq!(hammer(l, check, Instant::ZERO, PER_THREAD), demand.min(burst), "{name}: frozen clock");
+    let mut now = 0;
+    for j in [1u64, 2, 3, burst, burst + 5] {
+        now += j * step;
+        let got = hammer(l, check, Instant::from_nanos(now), PER_THREAD.min(burst + 5));
+        assert_eq!(got, j.min(burst), "{name}: phase +{j} steps at {now}");
+    }
+}
+
+#[test]
+fn c1_gcra() {
+    let l = Gcra::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
+    exact_counts("gcra", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+}
+
+#[test]
+fn c1_token_bucket() {
+    let l = TokenBucket::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
+    exact_counts("token_bucket", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+}
+
+#[test]
+fn c1_leaky_meter() {
+    let l = LeakyMeter::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
+    exact_counts("leaky_meter", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+}
+
+#[test]
+fn c1_leaky_queue() {
+    let l = LeakyQueue::new(Shaping::new(1_000, Nanos::from_secs(1), 99).unwrap(), NoClock);
+    exact_counts("leaky_queue", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+}
+
+#[test]
+fn c1_interval_bucket() {
+    // One token per 1 ms interval: a step of 1 ms refills exactly one.
+    let l = IntervalBucket::new(Refill::new(1, Nanos::from_millis(1), 100).unwrap(), NoClock);
+    exact_counts("interval_bucket", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+}
+
+#[test]
+fn c1_windows() {
+    let w = Window::new(100, Nanos::from_secs(1)).unwrap();
+    let demand = THREADS as u64 * PER_THREAD;
+    let fixed = FixedWindow::new(w, NoClock);
+    let sliding = SlidingWindow::new(Sliding::new(100, Nanos::from_secs(1)).unwrap(), NoClock);
+    let log = SlidingLog::<NoClock, 128>::new(w, NoClock);
+    for (name, got) in [
+        ("fixed_window", hammer(&fixed, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD)),
+        ("sliding_window", hammer(&sliding, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD)),
+        ("sliding_log", hammer(&log, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD.min(1_000))),
+    ] {
+        assert_eq!(got, demand.min(100), "{name}: frozen clock");
+    }
+    // Each later window admits exactly the limit again, whatever the contention.
+    for k in 1..4u64 {
+        let at = Instant::from_nanos(k * 2_000_000_000);
+        assert_eq!(
+            hammer(&fixed, |l, t, c| l.check_at(t, c), at, PER_THREAD),
+            100,
+            "fixed_window, window {k}"
+        );
+        assert_eq!(hammer(&log, |l, t, c| l.check_at(t, c), at, 1_000), 100, "sliding_log, window {k}");
+        // Two windows on, the previous window is empty: the full limit.
+        assert_eq!(
+            hammer(&sliding, |l, t, c| l.check_at(t, c), at, PER_THREAD),
+            100,
+            "sliding_window, window {k}"
+        );
+    }
+}
