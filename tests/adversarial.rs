@@ -13,10 +13,13 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
 )]
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use core::panic::AssertUnwindSafe;
+use std::panic::catch_unwind;
 use std::sync::Arc;
 
 use ratecore::{
@@ -338,7 +341,7 @@ fn row_24_a_panicking_clock_leaves_state_untouched() {
     assert!(r.is_err());
     assert_eq!(l.state(), before);
     // Through the trait as well.
-    let r = catch_unwind(AssertUnwindSafe(|| (&l).check(1)));
+    let r = catch_unwind(AssertUnwindSafe(|| Limiter::check(&mut &l, 1)));
     assert!(r.is_err());
     assert_eq!(l.state(), before);
     let w =

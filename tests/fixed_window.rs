@@ -7,7 +7,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
 )]
 
 mod oracle;
@@ -20,7 +22,7 @@ use proptest::prelude::*;
 use ratecore::{FixedWindow, HORIZON, Instant, LocalFixedWindow, Nanos, NoClock, Window};
 use strategies::{config, ops, period, window_limit};
 
-pub fn window_history() -> impl Strategy<Value = (Window, Vec<(u64, u32)>)> {
+fn window_history() -> impl Strategy<Value = (Window, Vec<(u64, u32)>)> {
     (window_limit(), period())
         .prop_filter_map("window does not fit", |(l, w)| Window::new(l, Nanos::from_nanos(w)).ok())
         .prop_flat_map(|w| (Just(w), ops(w.length().as_nanos(), w.limit())))

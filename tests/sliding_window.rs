@@ -9,9 +9,11 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
 )]
-#![allow(clippy::float_arithmetic, clippy::cast_precision_loss, clippy::cast_sign_loss)]
+#![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
 
 mod oracle;
 mod strategies;
