@@ -9,6 +9,12 @@
 //! from `loom`, so the loom models in `tests/loom.rs` explore every
 //! interleaving of the real code.
 
+#[cfg(not(any(target_has_atomic = "ptr", feature = "critical-section", ratecore_loom)))]
+compile_error!(
+    "ratecore: this target has no compare-and-swap. Enable the `critical-section` feature (and link a \
+     critical-section implementation); ratecore never falls back to non-atomic code."
+);
+
 #[cfg(not(ratecore_loom))]
 pub(crate) use portable_atomic::{AtomicBool, AtomicU64, Ordering};
 
