@@ -124,6 +124,12 @@ miri() {
     done
 }
 
+# ~5 min cold (~95 s build + 9 targets × ~22 s): every cargo-fuzz target
+# against the shared oracle, FUZZ_SECONDS each (fuzz/README.md: for hours).
+fuzz() {
+    FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz.sh
+}
+
 # ~4.5 min cold, ~1 min warm: the suite under qemu-user on s390x (big
 # endian, 64-bit) and armv7 (32-bit); installs qemu and the cross gcc.
 cross() {
@@ -144,7 +150,7 @@ main_job() {
     grep -q 'Retry-After: 1' <<<"$out"
 }
 
-ALL=(setup fmt clippy test_debug test_release no_std loom spurious_cas miri cross docs main_job)
+ALL=(setup fmt clippy test_debug test_release no_std loom spurious_cas miri fuzz cross docs main_job)
 if [ $# -gt 0 ]; then
     STAGES=("$@")
 else

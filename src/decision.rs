@@ -76,6 +76,9 @@ impl Scale {
 #[derive(Clone, Copy)]
 pub struct Decision {
     pub(crate) outcome: Outcome,
+    /// A denial that cannot pass within the clock range (its unit instant
+    /// does not exist); `retry_after` is then `Nanos::MAX`.
+    pub(crate) never: bool,
     /// The limit in permits (burst or window limit): the `q` of `RateLimit-Policy`.
     pub(crate) limit: u64,
     /// The policy window in nanoseconds: the `w` of `RateLimit-Policy`.
@@ -95,6 +98,21 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Marks a denial that passes at unit instant `v`.
+    #[inline]
+    pub(crate) const fn deny_until(&mut self, v: u64) {
+        self.outcome = Outcome::Denied;
+        self.ready_at = v;
+    }
+
+    /// Marks a denial that cannot pass within the clock range (the unit
+    /// instant at which it would pass is past `u64::MAX`).
+    #[inline]
+    pub(crate) const fn deny_never(&mut self) {
+        self.outcome = Outcome::Denied;
+        self.never = true;
+    }
+
     /// The verdict.
     #[inline]
     pub const fn outcome(&self) -> Outcome {
@@ -149,9 +167,9 @@ impl Decision {
     #[must_use]
     pub const fn retry_after(&self) -> Option<Nanos> {
         match self.outcome {
-            // A denial always has a strictly positive wait; `u64::MAX` marks a
+            // A denial always has a strictly positive wait; `never` marks a
             // request that cannot pass within the clock range.
-            Outcome::Denied if self.ready_at == u64::MAX => Some(Nanos::MAX),
+            Outcome::Denied if self.never => Some(Nanos::MAX),
             Outcome::Denied => {
                 let r = self.until(self.ready_at).as_nanos();
                 Some(Nanos::from_nanos(if r == 0 { 1 } else { r }))
@@ -266,6 +284,7 @@ mod tests {
     fn sample(outcome: Outcome) -> Decision {
         Decision {
             outcome,
+            never: false,
             limit: 10,
             window: 2_000_000_000,
             now: 100,

@@ -145,11 +145,21 @@ impl Window {
         index.saturating_add(k).saturating_mul(self.length)
     }
 
+    /// The first nanosecond of window `index + k`, if it exists.
+    #[inline]
+    pub(crate) const fn checked_start(&self, index: u64, k: u64) -> Option<u64> {
+        match index.checked_add(k) {
+            Some(i) => i.checked_mul(self.length),
+            None => None,
+        }
+    }
+
     /// A decision skeleton in nanoseconds for this window.
     #[inline]
     pub(crate) const fn decision(&self, now: Instant, remaining: u64) -> Decision {
         Decision {
             outcome: Outcome::Allowed,
+            never: false,
             limit: self.limit,
             window: self.length,
             now: now.as_nanos(),
@@ -200,9 +210,12 @@ pub fn decide(state: u64, now: Instant, cost: u32, w: &Window) -> (u64, Decision
         let next = index.checked_shl(bits).unwrap_or(0) | total;
         (next, d)
     } else {
-        d.outcome = Outcome::Denied;
-        // cost <= limit: the next window admits it.
-        d.ready_at = if now_index.is_some() { w.start(index, 1) } else { u64::MAX };
+        // cost <= limit: the next window admits it, if it starts within the
+        // clock range.
+        match w.checked_start(index, 1).filter(|_| now_index.is_some()) {
+            Some(at) => d.deny_until(at),
+            None => d.deny_never(),
+        }
         (state, d)
     }
 }

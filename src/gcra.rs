@@ -121,14 +121,12 @@ pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decisio
         // Past the end of the tick range (`now` beyond the horizon):
         // saturate toward denying.
         None if queued <= room => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = u64::MAX;
+            d.deny_never();
             (tat, d)
         }
         _ => {
-            d.outcome = Outcome::Denied;
             // Passes once `now` reaches `base − room` ticks (> now_t here).
-            d.ready_at = base.saturating_sub(room);
+            d.deny_until(base.saturating_sub(room));
             (tat, d)
         }
     }

@@ -97,15 +97,12 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
         }
         // Fits, but past the end of the tick range: saturate toward denying.
         None if level <= room => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = u64::MAX;
+            d.deny_never();
             (empty_at, d)
         }
         _ => {
-            d.outcome = Outcome::Denied;
-            // Fits once the level has drained to `capacity − added`: at tick
             // `empty_at − room` (no overflow).
-            d.ready_at = empty_at.saturating_sub(room);
+            d.deny_until(empty_at.saturating_sub(room));
             (empty_at, d)
         }
     }

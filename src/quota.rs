@@ -340,6 +340,7 @@ impl Quota {
     pub(crate) const fn decision(&self, now: Instant, avail: u64, reset_at: u64) -> Decision {
         Decision {
             outcome: Outcome::Allowed,
+            never: false,
             limit: self.burst,
             window: self.window.as_nanos(),
             now: now.as_nanos(),

@@ -192,15 +192,18 @@ pub fn decide(state: u64, now: Instant, cost: u32, s: &Sliding) -> (u64, Decisio
             index.checked_shl(k.saturating_mul(2)).unwrap_or(0) | prev.checked_shl(k).unwrap_or(0) | total;
         return (next, d);
     }
-    d.outcome = Outcome::Denied;
-    d.ready_at = if now_index.is_none() { u64::MAX } else { retry_at(index, prev, curr, cost, w) };
+    match now_index.and_then(|_| retry_at(index, prev, curr, cost, w)) {
+        Some(at) => d.deny_until(at),
+        None => d.deny_never(),
+    }
     (state, d)
 }
 
 /// The first nanosecond at which a request of `cost` passes, if nothing else
 /// is admitted: the estimate only falls as time passes (and is continuous
 /// across the window boundary), so this is a search over two linear pieces.
-fn retry_at(index: u64, prev: u64, curr: u64, cost: u64, w: &Window) -> u64 {
+/// `None` when that instant is past `u64::MAX`.
+fn retry_at(index: u64, prev: u64, curr: u64, cost: u64, w: &Window) -> Option<u64> {
     let len = w.length().as_nanos();
     let limit = w.limit();
     // In the current window, time into it `e` must satisfy
@@ -210,14 +213,14 @@ fn retry_at(index: u64, prev: u64, curr: u64, cost: u64, w: &Window) -> u64 {
         let lead = saturate_u64(div_u128(slack, prev.max(1)));
         if lead > 0 {
             let e = len.saturating_sub(lead);
-            return w.start(index, 0).saturating_add(e);
+            return w.checked_start(index, 0).and_then(|s| s.checked_add(e));
         }
     }
     // In the next window the current count becomes `prev`:
     // curr·(W − e) ≤ (L − cost)·W.
     let slack = u128::from(limit.saturating_sub(cost)).saturating_mul(u128::from(len));
     let lead = if curr == 0 { len } else { saturate_u64(div_u128(slack, curr)).min(len) };
-    w.start(index, 1).saturating_add(len.saturating_sub(lead))
+    w.checked_start(index, 1).and_then(|s| s.checked_add(len.saturating_sub(lead)))
 }
 
 single_word_limiters! {
@@ -328,18 +331,17 @@ pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: 
             return d;
         }
     }
-    d.outcome = Outcome::Denied;
     // Let live entries expire, oldest first, until the sum leaves room and
-    // an entry is free.
+    // an entry is free; that entry's expiry, if it is within the clock range.
     let (mut sum, mut held) = (sum, held);
-    d.ready_at = u64::MAX;
-    for e in log.entries.iter().skip(expired) {
+    let expiry = log.entries.iter().skip(expired).find_map(|e| {
         sum = sum.saturating_sub(e.cost);
         held = held.saturating_sub(1);
-        if sum.saturating_add(cost) <= limit && held < N {
-            d.ready_at = e.at.saturating_add(len);
-            break;
-        }
+        (sum.saturating_add(cost) <= limit && held < N).then_some(e.at.checked_add(len))
+    });
+    match expiry.flatten() {
+        Some(at) => d.deny_until(at),
+        None => d.deny_never(),
     }
     d
 }

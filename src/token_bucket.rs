@@ -110,15 +110,12 @@ pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Dec
         // Enough tokens, but past the end of the tick range: saturate
         // toward denying.
         None if tokens >= need => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = u64::MAX;
+            d.deny_never();
             (full_at, d)
         }
         _ => {
-            d.outcome = Outcome::Denied;
-            // Tokens reach `need` when `missing` falls to `capacity − need`:
             // at tick `full_at − (capacity − need)` (no overflow).
-            d.ready_at = full_at.saturating_sub(capacity.saturating_sub(need));
+            d.deny_until(full_at.saturating_sub(capacity.saturating_sub(need)));
             (full_at, d)
         }
     }
@@ -255,6 +252,7 @@ pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Dec
     let tokens = r.capacity.saturating_sub(missing);
     let mut d = Decision {
         outcome: Outcome::Allowed,
+        never: false,
         limit: r.capacity,
         window: r.window,
         now: now.as_nanos(),
@@ -279,13 +277,11 @@ pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Dec
             (next, d)
         }
         None if tokens >= cost => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = u64::MAX;
+            d.deny_never();
             (v, d)
         }
         _ => {
-            d.outcome = Outcome::Denied;
-            d.ready_at = v.saturating_sub(r.capacity.saturating_sub(cost));
+            d.deny_until(v.saturating_sub(r.capacity.saturating_sub(cost)));
             (v, d)
         }
     }

@@ -50,3 +50,17 @@ fn w1_two_limits_straddle_a_boundary() {
     assert!(w.check_at(Instant::from_nanos(1_000_000_000), 10).is_allowed());
     assert!(!w.check_at(Instant::from_nanos(1_000_000_000), 1).is_allowed());
 }
+
+/// Regression (found by `fuzz/fuzz_targets/fixed_window.rs`, reproducer
+/// `fuzz/regressions/fixed_window-retry-at-u64-max`): when the next window
+/// starts exactly at `u64::MAX` ns, the retry time is that instant — it was
+/// reported as "never" because `u64::MAX` doubled as the "never" sentinel.
+#[test]
+fn regression_retry_at_u64_max_is_exact_not_never() {
+    let w = FixedWindow::new(Window::new(1, Nanos::MAX).unwrap(), NoClock);
+    assert!(w.check_at(Instant::ZERO, 1).is_allowed());
+    let d = w.check_at(Instant::from_nanos(1), 1);
+    assert_eq!(d.retry_after(), Some(Nanos::from_nanos(u64::MAX - 1)));
+    assert_eq!(d.retry_after(), Some(d.reset_after()));
+    assert!(w.check_at(Instant::MAX, 1).is_allowed());
+}

@@ -194,3 +194,16 @@ fn sliding_counter_error_against_exact_log() {
         }
     }
 }
+
+/// Regression (the fixed-window fuzz finding, checked here for the log):
+/// an entry expiring exactly at `u64::MAX` ns gives that exact retry time,
+/// not "never".
+#[test]
+fn regression_log_retry_at_u64_max_is_exact_not_never() {
+    let log =
+        SlidingLog::<NoClock, 4>::new(Window::new(1, Nanos::from_nanos(u64::MAX - 5)).unwrap(), NoClock);
+    assert!(log.check_at(Instant::from_nanos(5), 1).is_allowed());
+    let d = log.check_at(Instant::from_nanos(6), 1);
+    assert_eq!(d.retry_after(), Some(Nanos::from_nanos(u64::MAX - 6)));
+    assert!(log.check_at(Instant::MAX, 1).is_allowed());
+}

@@ -1,0 +1,35 @@
+//! The sliding-window counter against the exact rational estimate
+//! (`tests/sliding_window.rs`, fuzzed): every decision and field, S2, S3,
+//! L3 on every step, and W2 on the admitted history: at most `L` per
+//! aligned window, at most `2L` in any window of length `W`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ratecore::{HORIZON, LocalSlidingWindow, NoClock, SlidingWindow};
+use ratecore_fuzz::input::WindowInput;
+use ratecore_fuzz::oracle::bounds::{check_aligned, check_sliding};
+use ratecore_fuzz::oracle::harness::drive;
+use ratecore_fuzz::oracle::windows::SlidingCounter;
+use ratecore_fuzz::verdict;
+
+fuzz_target!(|input: WindowInput| {
+    let Ok(s) = input.sliding() else { return };
+    // The oracle's search bound `(idx + 2)·W` is u64: it overflows for
+    // windows longer than u64::MAX / 2 ns (292 years), out of its domain.
+    if s.length().as_nanos() > u64::MAX / 2 {
+        return;
+    }
+    let ops = input.history(s.length(), s.limit());
+    let shared = SlidingWindow::new(s, NoClock);
+    let admitted = verdict(drive(
+        &shared,
+        || shared.state(),
+        LocalSlidingWindow::new(s, NoClock),
+        SlidingCounter::new(&s),
+        s.limit(),
+        &ops,
+        HORIZON.as_nanos(),
+    ));
+    verdict(check_aligned(&admitted, s.length().as_nanos(), s.limit()));
+    verdict(check_sliding(&admitted, s.length().as_nanos(), 2 * s.limit(), "W2 (2L)"));
+});
