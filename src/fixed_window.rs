@@ -220,6 +220,23 @@ pub fn decide(state: u64, now: Instant, cost: u32, w: &Window) -> (u64, Decision
     }
 }
 
+/// Gives `cost` permits back to the current window (never below zero). A
+/// refund after the window has ended gives nothing: the new window is
+/// already full.
+#[inline]
+#[must_use]
+pub fn refund(state: u64, now: Instant, cost: u32, w: &Window) -> u64 {
+    let bits = w.count_bits();
+    let stored_index = state.checked_shr(bits).unwrap_or(0);
+    match w.index(now) {
+        Some(i) if i > stored_index => state,
+        _ => {
+            let count = (state & mask(bits)).saturating_sub(u64::from(cost));
+            (state & !mask(bits)) | count
+        }
+    }
+}
+
 single_word_limiters! {
     /// A lock-free fixed-window counter (one `AtomicU64`).
     ///
@@ -230,6 +247,7 @@ single_word_limiters! {
     params Window;
     initial 0;
     decide decide;
+    refund refund;
 }
 
 #[cfg(test)]

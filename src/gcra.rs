@@ -62,7 +62,7 @@
 //! - Brandur Leach, "Rate Limiting, Cells, and GCRA" (2015); redis-cell.
 //! - governor's `gcra.rs` (the pure decision / state store split).
 
-use crate::clock::Instant;
+use crate::clock::{Instant, Nanos};
 use crate::decision::{Decision, Outcome};
 use crate::limiter::single_word_limiters;
 use crate::quota::Quota;
@@ -90,6 +90,32 @@ use crate::quota::Quota;
 /// ```
 #[inline]
 pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decision) {
+    admit(tat, now, cost, quota, 0)
+}
+
+/// The pure GCRA reservation: admits if the request fits within `max_wait`
+/// of now, and then says (in [`Decision::wait`]) how long to wait before
+/// acting. With `max_wait = 0` it is [`decide`].
+#[inline]
+pub fn reserve(tat: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &Quota) -> (u64, Decision) {
+    admit(tat, now, cost, quota, max_wait.as_nanos().saturating_mul(quota.ticks_per_ns()))
+}
+
+/// Gives `cost` permits back at `now`: the theoretical arrival time moves
+/// back by `cost·T`, never before `now` (never above the burst).
+#[inline]
+#[must_use]
+pub fn refund(tat: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
+    let now_t = quota.ticks(now);
+    if tat <= now_t {
+        return tat; // already full
+    }
+    tat.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
+}
+
+/// GCRA with `slack` extra ticks of tolerance that a request may wait out.
+#[inline]
+fn admit(tat: u64, now: Instant, cost: u32, quota: &Quota, slack: u64) -> (u64, Decision) {
     let now_t = quota.ticks(now);
     let interval = quota.interval_ticks();
     let capacity = quota.capacity_ticks();
@@ -106,16 +132,21 @@ pub fn decide(tat: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decisio
     }
     let base = if tat > now_t { tat } else { now_t };
     // cost <= burst, so cost·T <= B·T = capacity. The test
-    // `base + cost·T − now <= capacity` is written as
-    // `base − now <= capacity − cost·T` so that nothing can overflow; only
-    // the new state `base + cost·T` is computed, and only when admitted.
+    // `base + cost·T − now <= capacity + slack` is written as
+    // `base − now <= capacity − cost·T + slack` so that nothing can
+    // overflow; only the new state `base + cost·T` is computed, and only
+    // when admitted.
     let take = cost.saturating_mul(interval);
-    let room = capacity.saturating_sub(take);
+    let fits = capacity.saturating_sub(take);
+    let room = fits.saturating_add(slack);
     let queued = base.saturating_sub(now_t);
     match base.checked_add(take) {
         Some(next) if queued <= room => {
-            d.avail = room.saturating_sub(queued);
+            d.avail = fits.saturating_sub(queued);
             d.reset_at = next;
+            // Act once `now` reaches `next − capacity` (now or earlier
+            // unless this is a reservation that waits).
+            d.ready_at = base.saturating_sub(fits);
             (next, d)
         }
         // Past the end of the tick range (`now` beyond the horizon):
@@ -144,6 +175,8 @@ single_word_limiters! {
     params Quota;
     initial 0;
     decide decide;
+    refund refund;
+    reserve reserve;
 }
 
 #[cfg(test)]

@@ -74,6 +74,32 @@ use crate::quota::Quota;
 /// `max(0, empty_at − now)` ticks (`T` ticks per permit).
 #[inline]
 pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decision) {
+    pour(empty_at, now, cost, quota, 0)
+}
+
+/// The pure meter reservation: the level may overflow the capacity by up to
+/// what drains within `max_wait`; [`Decision::wait`] says how long until the
+/// request fits.
+#[inline]
+pub fn reserve(empty_at: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &Quota) -> (u64, Decision) {
+    pour(empty_at, now, cost, quota, max_wait.as_nanos().saturating_mul(quota.ticks_per_ns()))
+}
+
+/// Takes `cost` permits back out of the bucket at `now`, never below empty.
+#[inline]
+#[must_use]
+pub fn refund(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
+    let now_t = quota.ticks(now);
+    if empty_at <= now_t {
+        return empty_at; // already empty
+    }
+    empty_at.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
+}
+
+/// Pours `cost` permits in if the level allows, or will within `overflow`
+/// ticks of draining.
+#[inline]
+fn pour(empty_at: u64, now: Instant, cost: u32, quota: &Quota, overflow: u64) -> (u64, Decision) {
     let now_t = quota.ticks(now);
     let per = quota.interval_ticks();
     let capacity = quota.capacity_ticks();
@@ -88,11 +114,14 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
         return (empty_at, d);
     }
     let added = cost.saturating_mul(per);
-    let room = capacity.saturating_sub(added);
+    let fits = capacity.saturating_sub(added);
+    let room = fits.saturating_add(overflow);
     match now_t.checked_add(level.saturating_add(added)) {
         Some(next) if level <= room => {
-            d.avail = room.saturating_sub(level);
+            d.avail = fits.saturating_sub(level);
             d.reset_at = next;
+            // Overflowing (a reservation): act once it has drained to fit.
+            d.ready_at = empty_at.max(now_t).saturating_sub(fits);
             (next, d)
         }
         // Fits, but past the end of the tick range: saturate toward denying.
@@ -101,6 +130,7 @@ pub fn decide(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, De
             (empty_at, d)
         }
         _ => {
+            // Fits once the level has drained to `room`: at tick
             // `empty_at − room` (no overflow).
             d.deny_until(empty_at.saturating_sub(room));
             (empty_at, d)
@@ -118,6 +148,8 @@ single_word_limiters! {
     params Quota;
     initial 0;
     decide decide;
+    refund refund;
+    reserve reserve;
 }
 
 /// Parameters of a shaping queue: a drain rate, a queue of `burst` slots

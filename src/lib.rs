@@ -38,7 +38,7 @@ pub use error::Error;
 pub use fixed_window::{FixedWindow, LocalFixedWindow, Window};
 pub use gcra::{Gcra, LocalGcra};
 pub use leaky_bucket::{LeakyMeter, LeakyQueue, LocalLeakyMeter, LocalLeakyQueue, Shaping};
-pub use limiter::{Limiter, NoClock};
+pub use limiter::{Limiter, NoClock, Reservation};
 pub use quota::{HORIZON, Quota};
 pub use sliding_window::{LocalSlidingLog, LocalSlidingWindow, Sliding, SlidingLog, SlidingWindow};
 pub use token_bucket::{IntervalBucket, LocalIntervalBucket, LocalTokenBucket, Refill, TokenBucket};

@@ -18,7 +18,7 @@
 //! # Ok::<(), ratecore::Error>(())
 //! ```
 
-use crate::clock::{Clock, Instant};
+use crate::clock::{Clock, Instant, Nanos};
 use crate::decision::Decision;
 
 /// A rate limiter: decides whether `cost` permits may be taken at an instant.
@@ -43,6 +43,87 @@ pub trait Limiter {
         let now = self.clock().now();
         self.check_at(now, cost)
     }
+
+    /// The decision a request of `cost` would get at `now`, consuming
+    /// nothing (for headers on responses that were not limited, and for
+    /// dashboards). Never writes.
+    fn peek_at(&mut self, now: Instant, cost: u32) -> Decision;
+
+    /// [`peek_at`](Self::peek_at) now.
+    fn peek(&mut self, cost: u32) -> Decision
+    where
+        Self::Clock: Clock,
+    {
+        let now = self.clock().now();
+        self.peek_at(now, cost)
+    }
+}
+
+/// Capacity taken ahead of time by `reserve_at`: the decision (granted with
+/// the [`wait`](Decision::wait) before acting, or denied), and what
+/// [`cancel`](crate::Gcra::cancel) needs to give it back exactly.
+///
+/// ```
+/// use ratecore::{Gcra, Instant, Nanos, NoClock, Quota};
+///
+/// let l = Gcra::new(Quota::per_second(1)?, NoClock);
+/// assert!(l.check_at(Instant::ZERO, 1).is_allowed());
+/// // Take the next permit now, act when it is due (in 1 s).
+/// let r = l.reserve_at(Instant::ZERO, 1, Nanos::from_secs(5));
+/// assert!(r.is_granted());
+/// assert_eq!(r.wait(), Nanos::from_secs(1));
+/// let taken = l.state();
+/// // Changed our mind: give it back exactly.
+/// assert!(l.cancel(&r));
+/// assert_ne!(l.state(), taken);
+/// // A wait beyond the caller's maximum takes nothing.
+/// let too_far = l.reserve_at(Instant::ZERO, 1, Nanos::from_millis(999));
+/// assert!(!too_far.is_granted());
+/// # Ok::<(), ratecore::Error>(())
+/// ```
+#[must_use = "a granted reservation holds capacity until it is used or cancelled"]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    decision: Decision,
+    /// The limiter it was taken from (its address), so that cancelling on
+    /// another limiter does nothing.
+    origin: usize,
+    before: u64,
+    after: u64,
+}
+
+impl Reservation {
+    pub(crate) const fn new(decision: Decision, origin: usize, before: u64, after: u64) -> Self {
+        Self { decision, origin, before, after }
+    }
+
+    /// The decision: allowed (granted) with a wait, denied with a retry time,
+    /// or impossible.
+    pub const fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// Whether capacity was taken.
+    #[must_use]
+    pub const fn is_granted(&self) -> bool {
+        self.decision.is_allowed()
+    }
+
+    /// How long to wait before acting (zero if the capacity was there now).
+    #[must_use]
+    pub const fn wait(&self) -> Nanos {
+        self.decision.wait()
+    }
+
+    /// The state words before and after the reservation, if it took
+    /// something from the limiter at `origin`.
+    pub(crate) const fn undo(&self, origin: usize) -> Option<(u64, u64)> {
+        if self.origin == origin && self.before != self.after && self.decision.is_allowed() {
+            Some((self.after, self.before))
+        } else {
+            None
+        }
+    }
 }
 
 /// A placeholder clock for limiters driven only through explicit instants
@@ -63,6 +144,8 @@ macro_rules! single_word_limiters {
         params $Params:ty;
         initial $initial:expr;
         decide $decide:path;
+        $(refund $refund:path;)?
+        $(reserve $reserve:path;)?
     ) => {
         $(#[$shared_doc])*
         #[derive(Debug)]
@@ -119,6 +202,74 @@ macro_rules! single_word_limiters {
             {
                 self.check_at($crate::Clock::now(&self.clock), cost)
             }
+
+            /// The decision `cost` would get at `now`, consuming nothing: one
+            /// load, no write.
+            #[inline]
+            pub fn peek_at(&self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                $decide(self.state(), now, cost, &self.params).1
+            }
+
+            /// [`peek_at`](Self::peek_at) now.
+            pub fn peek(&self, cost: u32) -> $crate::Decision
+            where
+                C: $crate::Clock,
+            {
+                self.peek_at($crate::Clock::now(&self.clock), cost)
+            }
+$(
+            /// Gives `cost` permits back (a request that failed upstream),
+            /// never above the capacity; returns the state after, as a peek.
+            pub fn refund_at(&self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                $crate::sync::update_word(&self.state, |word| {
+                    let next = $refund(word, now, cost, &self.params);
+                    (Some(next), $decide(next, now, 0, &self.params).1)
+                })
+            }
+
+            /// [`refund_at`](Self::refund_at) now.
+            pub fn refund(&self, cost: u32) -> $crate::Decision
+            where
+                C: $crate::Clock,
+            {
+                self.refund_at($crate::Clock::now(&self.clock), cost)
+            }
+)?
+$(
+            /// Takes `cost` permits now if they are available within
+            /// `max_wait`, and says how long to wait before acting. A request
+            /// that could never be honoured (cost above the capacity, or a
+            /// wait beyond `max_wait`) takes nothing.
+            pub fn reserve_at(&self, now: $crate::Instant, cost: u32, max_wait: $crate::Nanos) -> $crate::Reservation {
+                let origin = (self as *const Self).addr();
+                $crate::sync::update_word(&self.state, |word| {
+                    let (next, d) = $reserve(word, now, cost, max_wait, &self.params);
+                    let taken = if d.is_allowed() { next } else { word };
+                    (d.is_allowed().then_some(next), $crate::Reservation::new(d, origin, word, taken))
+                })
+            }
+
+            /// [`reserve_at`](Self::reserve_at) now.
+            pub fn reserve(&self, cost: u32, max_wait: $crate::Nanos) -> $crate::Reservation
+            where
+                C: $crate::Clock,
+            {
+                self.reserve_at($crate::Clock::now(&self.clock), cost, max_wait)
+            }
+
+            /// Gives a reservation back exactly: restores the state from just
+            /// before it, if nothing was taken after it (one compare-and-swap
+            /// from the exact state it produced). Returns whether it did.
+            /// When something was taken after it, nothing is given back — its
+            /// slot may already have been promised to a later request — and
+            /// the caller may [`refund`](Self::refund_at) instead.
+            pub fn cancel(&self, r: &$crate::Reservation) -> bool {
+                match r.undo((self as *const Self).addr()) {
+                    Some((from, to)) => $crate::sync::restore_word(&self.state, from, to),
+                    None => false,
+                }
+            }
+)?
         }
 
         impl<C> $crate::Limiter for &$Shared<C> {
@@ -131,6 +282,10 @@ macro_rules! single_word_limiters {
             #[inline]
             fn check_at(&mut self, now: $crate::Instant, cost: u32) -> $crate::Decision {
                 $Shared::check_at(self, now, cost)
+            }
+
+            fn peek_at(&mut self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                $Shared::peek_at(self, now, cost)
             }
         }
 
@@ -187,6 +342,44 @@ macro_rules! single_word_limiters {
                 let now = $crate::Clock::now(&self.clock);
                 self.check_at(now, cost)
             }
+
+            /// The decision `cost` would get at `now`, consuming nothing.
+            #[inline]
+            pub fn peek_at(&self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                $decide(self.state, now, cost, &self.params).1
+            }
+$(
+            /// Gives `cost` permits back, never above the capacity; returns
+            /// the state after, as a peek.
+            pub fn refund_at(&mut self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                self.state = $refund(self.state, now, cost, &self.params);
+                self.peek_at(now, 0)
+            }
+)?
+$(
+            /// Takes `cost` permits now if available within `max_wait` (see
+            /// the shared limiter's `reserve_at`).
+            pub fn reserve_at(&mut self, now: $crate::Instant, cost: u32, max_wait: $crate::Nanos) -> $crate::Reservation {
+                let before = self.state;
+                let (next, d) = $reserve(before, now, cost, max_wait, &self.params);
+                if d.is_allowed() {
+                    self.state = next;
+                }
+                $crate::Reservation::new(d, (self as *const Self).addr(), before, self.state)
+            }
+
+            /// Gives a reservation back exactly if nothing was taken after it
+            /// (and the limiter has not moved since); returns whether it did.
+            pub fn cancel(&mut self, r: &$crate::Reservation) -> bool {
+                match r.undo((self as *const Self).addr()) {
+                    Some((from, to)) if self.state == from => {
+                        self.state = to;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+)?
         }
 
         impl<C> $crate::Limiter for $Local<C> {
@@ -199,6 +392,10 @@ macro_rules! single_word_limiters {
             #[inline]
             fn check_at(&mut self, now: $crate::Instant, cost: u32) -> $crate::Decision {
                 $Local::check_at(self, now, cost)
+            }
+
+            fn peek_at(&mut self, now: $crate::Instant, cost: u32) -> $crate::Decision {
+                $Local::peek_at(self, now, cost)
             }
         }
     };

@@ -223,6 +223,29 @@ fn retry_at(index: u64, prev: u64, curr: u64, cost: u64, w: &Window) -> Option<u
     w.checked_start(index, 1).and_then(|s| s.checked_add(len.saturating_sub(lead)))
 }
 
+/// Gives `cost` permits back to the window they were most likely counted in:
+/// the current one, or — just after a boundary — the previous one (never
+/// below zero). Older windows no longer weigh, so nothing is given back.
+#[inline]
+#[must_use]
+pub fn refund(state: u64, now: Instant, cost: u32, s: &Sliding) -> u64 {
+    let w = &s.window;
+    let k = w.count_bits();
+    let m = mask(k);
+    let stored_index = state.checked_shr(k.saturating_mul(2)).unwrap_or(0);
+    let stored_prev = state.checked_shr(k).unwrap_or(0) & m;
+    let stored_curr = state & m;
+    let cost = u64::from(cost);
+    let pack = |index: u64, prev: u64, curr: u64| {
+        index.checked_shl(k.saturating_mul(2)).unwrap_or(0) | prev.checked_shl(k).unwrap_or(0) | curr
+    };
+    match w.index(now) {
+        Some(i) if i > stored_index.saturating_add(1) => state,
+        Some(i) if i > stored_index => pack(i, stored_curr.saturating_sub(cost), 0),
+        _ => pack(stored_index, stored_prev, stored_curr.saturating_sub(cost)),
+    }
+}
+
 single_word_limiters! {
     /// A lock-free sliding-window counter (one `AtomicU64`).
     ///
@@ -233,6 +256,7 @@ single_word_limiters! {
     params Sliding;
     initial 0;
     decide decide;
+    refund refund;
 }
 
 /// One admitted request in the log.
@@ -295,6 +319,38 @@ impl<const N: usize> Default for Log<N> {
 /// entries are dropped by the next admission, so a denial or a peek leaves
 /// the log untouched (SPEC S2).
 pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: &Window) -> Decision {
+    let (d, plan) = evaluate(log, now, cost, w);
+    if let Some((expired, entry)) = plan {
+        let sum = log.sum_after(expired, entry.cost);
+        for _ in 0..expired {
+            let _ = log.entries.pop_front();
+        }
+        // `evaluate` admits only with a live entry free: the push has room.
+        if log.entries.push_back(entry).is_ok() {
+            log.sum = sum;
+            log.latest = entry.at;
+        }
+    }
+    d
+}
+
+impl<const N: usize> Log<N> {
+    /// The running sum once `expired` entries are dropped and `cost` added.
+    fn sum_after(&self, expired: usize, cost: u64) -> u64 {
+        let dropped = self.entries.iter().take(expired).fold(0u64, |s, e| s.saturating_add(e.cost));
+        self.sum.saturating_sub(dropped).saturating_add(cost)
+    }
+}
+
+/// The decision for `cost` at `now` on an unchanged log, and, if admitted,
+/// how to apply it: the number of expired entries to drop and the entry to
+/// append. A peek is this without the apply.
+fn evaluate<const N: usize>(
+    log: &Log<N>,
+    now: Instant,
+    cost: u32,
+    w: &Window,
+) -> (Decision, Option<(usize, Entry)>) {
     let len = w.length().as_nanos();
     let t = now.as_nanos().max(log.latest);
     // An entry at `a` counts while `a > t − W` (written without `a + W`,
@@ -307,29 +363,20 @@ pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: 
     let limit = w.limit();
     let full = held >= N;
     let mut d = w.decision(now, if full { 0 } else { limit.saturating_sub(sum) });
-    let newest = log.entries.back().filter(live).map_or(0, |e| e.at.saturating_add(len));
-    d.reset_at = newest;
+    d.reset_at = log.entries.back().filter(live).map_or(0, |e| e.at.saturating_add(len));
     let cost = u64::from(cost);
     if cost > limit || N == 0 {
         d.outcome = Outcome::Impossible;
-        return d;
+        return (d, None);
     }
     if cost == 0 {
-        return d;
+        return (d, None);
     }
     let total = sum.saturating_add(cost);
     if !full && total <= limit {
-        for _ in 0..expired {
-            let _ = log.entries.pop_front();
-        }
-        // `held < N` after dropping the expired entries: the push has room.
-        if log.entries.push_back(Entry { at: t, cost }).is_ok() {
-            log.sum = total;
-            log.latest = t;
-            d.avail = if held.saturating_add(1) >= N { 0 } else { limit.saturating_sub(total) };
-            d.reset_at = t.saturating_add(len);
-            return d;
-        }
+        d.avail = if held.saturating_add(1) >= N { 0 } else { limit.saturating_sub(total) };
+        d.reset_at = t.saturating_add(len);
+        return (d, Some((expired, Entry { at: t, cost })));
     }
     // Let live entries expire, oldest first, until the sum leaves room and
     // an entry is free; that entry's expiry, if it is within the clock range.
@@ -343,7 +390,7 @@ pub fn decide_log<const N: usize>(log: &mut Log<N>, now: Instant, cost: u32, w: 
         Some(at) => d.deny_until(at),
         None => d.deny_never(),
     }
-    d
+    (d, None)
 }
 
 /// A sliding-window log shared between threads: exact, `N` entries, guarded
@@ -406,6 +453,12 @@ impl<C, const N: usize> SlidingLog<C, N> {
         self.with_log(|log| decide_log(log, now, cost, &self.window))
     }
 
+    /// The decision `cost` would get at `now`, consuming nothing (under the
+    /// lock, without writing the log).
+    pub fn peek_at(&self, now: Instant, cost: u32) -> Decision {
+        self.with_log(|log| evaluate(log, now, cost, &self.window).0)
+    }
+
     /// A copy of the log, taken under the lock.
     #[must_use]
     pub fn snapshot(&self) -> Log<N> {
@@ -431,6 +484,10 @@ impl<C, const N: usize> crate::Limiter for &SlidingLog<C, N> {
 
     fn check_at(&mut self, now: Instant, cost: u32) -> Decision {
         SlidingLog::check_at(self, now, cost)
+    }
+
+    fn peek_at(&mut self, now: Instant, cost: u32) -> Decision {
+        SlidingLog::peek_at(self, now, cost)
     }
 }
 
@@ -474,6 +531,11 @@ impl<C, const N: usize> LocalSlidingLog<C, N> {
         let now = self.clock.now();
         self.check_at(now, cost)
     }
+
+    /// The decision `cost` would get at `now`, consuming nothing.
+    pub fn peek_at(&self, now: Instant, cost: u32) -> Decision {
+        evaluate(&self.log, now, cost, &self.window).0
+    }
 }
 
 impl<C, const N: usize> crate::Limiter for LocalSlidingLog<C, N> {
@@ -485,6 +547,10 @@ impl<C, const N: usize> crate::Limiter for LocalSlidingLog<C, N> {
 
     fn check_at(&mut self, now: Instant, cost: u32) -> Decision {
         LocalSlidingLog::check_at(self, now, cost)
+    }
+
+    fn peek_at(&mut self, now: Instant, cost: u32) -> Decision {
+        LocalSlidingLog::peek_at(self, now, cost)
     }
 }
 

@@ -91,3 +91,13 @@ pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Opt
         }
     }
 }
+
+/// Sets `word` from exactly `from` back to `to` (cancelling a reservation);
+/// fails if anything else was written since.
+#[inline]
+pub(crate) fn restore_word(word: &AtomicU64, from: u64, to: u64) -> bool {
+    // Strong CAS: a spurious failure would wrongly report "something was
+    // taken after it". Relaxed for the same reasons as in `update_word`: the
+    // word carries no other data.
+    word.compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+}

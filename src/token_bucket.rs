@@ -83,6 +83,31 @@ use crate::quota::{HORIZON, Quota, div_ceil};
 /// unchanged.
 #[inline]
 pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Decision) {
+    take(full_at, now, cost, quota, 0)
+}
+
+/// The pure reservation: the bucket may go up to `max_wait` worth of tokens
+/// into debt, and [`Decision::wait`] says how long until the debt is repaid.
+#[inline]
+pub fn reserve(full_at: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &Quota) -> (u64, Decision) {
+    take(full_at, now, cost, quota, max_wait.as_nanos().saturating_mul(quota.ticks_per_ns()))
+}
+
+/// Puts `cost` tokens back at `now`, never above the capacity.
+#[inline]
+#[must_use]
+pub fn refund(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
+    let now_t = quota.ticks(now);
+    if full_at <= now_t {
+        return full_at; // already full
+    }
+    full_at.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
+}
+
+/// Takes `cost` tokens if the bucket holds them, or would within `debt`
+/// ticks of tokens.
+#[inline]
+fn take(full_at: u64, now: Instant, cost: u32, quota: &Quota, debt: u64) -> (u64, Decision) {
     let now_t = quota.ticks(now);
     let per_token = quota.interval_ticks();
     let capacity = quota.capacity_ticks();
@@ -101,21 +126,26 @@ pub fn decide(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> (u64, Dec
     }
     // cost <= burst, so need <= capacity.
     let need = cost.saturating_mul(per_token);
+    let enough = tokens.saturating_add(debt) >= need;
     match now_t.checked_add(missing.saturating_add(need)) {
-        Some(next) if tokens >= need => {
+        Some(next) if enough => {
             d.avail = tokens.saturating_sub(need);
             d.reset_at = next;
+            // In debt: act once the bucket is back to zero tokens.
+            d.ready_at = now_t.saturating_add(need.saturating_sub(tokens));
             (next, d)
         }
         // Enough tokens, but past the end of the tick range: saturate
         // toward denying.
-        None if tokens >= need => {
+        None if enough => {
             d.deny_never();
             (full_at, d)
         }
         _ => {
-            // at tick `full_at − (capacity − need)` (no overflow).
-            d.deny_until(full_at.saturating_sub(capacity.saturating_sub(need)));
+            // Tokens (plus the allowed debt) reach `need` when `missing`
+            // falls to `capacity + debt − need`: at tick
+            // `full_at − (capacity + debt − need)` (no overflow).
+            d.deny_until(full_at.saturating_sub(capacity.saturating_add(debt).saturating_sub(need)));
             (full_at, d)
         }
     }
@@ -131,6 +161,8 @@ single_word_limiters! {
     params Quota;
     initial 0;
     decide decide;
+    refund refund;
+    reserve reserve;
 }
 
 impl<C> TokenBucket<C> {
@@ -247,7 +279,54 @@ impl Refill {
 /// `capacity − max(0, v − ⌊now/every⌋·amount)` tokens. `0` is a full bucket.
 #[inline]
 pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Decision) {
-    let now_v = now.as_nanos().checked_div(r.every).unwrap_or(u64::MAX).saturating_mul(r.amount);
+    take_interval(v, now, cost, r, 0)
+}
+
+/// The pure interval reservation: admits if the refills due within
+/// `max_wait` cover the request, and says how long to wait.
+#[inline]
+pub fn reserve_interval(v: u64, now: Instant, cost: u32, max_wait: Nanos, r: &Refill) -> (u64, Decision) {
+    // Tokens refilled between now and `now + max_wait`.
+    let late = now.as_nanos().saturating_add(max_wait.as_nanos());
+    let debt = r.stepped(late).saturating_sub(r.stepped(now.as_nanos()));
+    let (next, mut d) = take_interval(v, now, cost, r, debt);
+    if d.retry_after().is_some() && max_wait > Nanos::ZERO {
+        // Denied although refills were counted: it is granted once the
+        // refill covering it is at most `max_wait` away. That instant is
+        // `max_wait` before a refill boundary, so state it in nanoseconds.
+        let due = d.scale.to_nanos(v.saturating_add(u64::from(cost)).saturating_sub(r.capacity));
+        d.reset_at = d.scale.to_nanos(d.reset_at);
+        d.scale = Scale { div: 1, mul: 1 };
+        d.deny_until(due.saturating_sub(max_wait.as_nanos()));
+    }
+    (next, d)
+}
+
+/// Puts `cost` tokens back at `now`, never above the capacity.
+#[inline]
+#[must_use]
+pub fn refund_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> u64 {
+    let now_v = r.stepped(now.as_nanos());
+    if v <= now_v {
+        return v; // already full
+    }
+    v.saturating_sub(u64::from(cost)).max(now_v)
+}
+
+impl Refill {
+    /// Tokens refilled by instant `t` since the origin: `⌊t / every⌋·amount`.
+    #[inline]
+    const fn stepped(&self, t: u64) -> u64 {
+        match t.checked_div(self.every) {
+            Some(k) => k.saturating_mul(self.amount),
+            None => u64::MAX,
+        }
+    }
+}
+
+#[inline]
+fn take_interval(v: u64, now: Instant, cost: u32, r: &Refill, debt: u64) -> (u64, Decision) {
+    let now_v = r.stepped(now.as_nanos());
     let missing = v.saturating_sub(now_v);
     let tokens = r.capacity.saturating_sub(missing);
     let mut d = Decision {
@@ -270,18 +349,21 @@ pub fn decide_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> (u64, Dec
     if cost == 0 {
         return (v, d);
     }
+    let enough = tokens.saturating_add(debt) >= cost;
     match now_v.checked_add(missing.saturating_add(cost)) {
-        Some(next) if tokens >= cost => {
+        Some(next) if enough => {
             d.avail = tokens.saturating_sub(cost);
             d.reset_at = next;
+            // In debt: act at the refill that brings the bucket back to zero.
+            d.ready_at = next.saturating_sub(r.capacity);
             (next, d)
         }
-        None if tokens >= cost => {
+        None if enough => {
             d.deny_never();
             (v, d)
         }
         _ => {
-            d.deny_until(v.saturating_sub(r.capacity.saturating_sub(cost)));
+            d.deny_until(v.saturating_sub(r.capacity.saturating_add(debt).saturating_sub(cost)));
             (v, d)
         }
     }
@@ -299,6 +381,8 @@ single_word_limiters! {
     params Refill;
     initial 0;
     decide decide_interval;
+    refund refund_interval;
+    reserve reserve_interval;
 }
 
 #[cfg(test)]

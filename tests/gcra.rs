@@ -62,7 +62,7 @@ proptest! {
     #[test]
     fn gcra_no_drift(
         q in quota().prop_filter("exact, B ≥ 2", |q| q.is_exact() && q.burst() >= 2),
-        gaps in prop::collection::vec(0..=1_000u64, 1..200),
+        gaps in prop::collection::vec(0..=1_000u64, 1..strategies::MAX_OPS * 3),
     ) {
         // Largest gap that keeps the state on its lattice, in whole ns.
         let max_gap = (u128::from(q.burst() - 1) * u128::from(q.interval_ticks())

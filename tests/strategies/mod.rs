@@ -9,10 +9,10 @@ use proptest::test_runner::Config;
 use ratecore::{HORIZON, Nanos, Quota};
 
 /// Cases per property: 10 000 (the test command's debug and release
-/// stages); a handful under Miri. `RATECORE_PROPTEST_CASES` overrides it
+/// stages); 3 under Miri. `RATECORE_PROPTEST_CASES` overrides it
 /// (the emulated 32-bit and big-endian stages use fewer).
 pub fn cases() -> u32 {
-    let default = if cfg!(miri) { 8 } else { 10_000 };
+    let default = if cfg!(miri) { 3 } else { 10_000 };
     std::env::var("RATECORE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
@@ -113,10 +113,14 @@ pub fn cost(limit: u64) -> impl Strategy<Value = u32> {
     ]
 }
 
-/// A history: up to 64 (instant, cost) pairs, instants from 0 within
-/// [`HORIZON`], stepping by [`step`]`(t)`.
+/// Longest generated history (shorter under Miri, which is ~10^4 times
+/// slower).
+pub const MAX_OPS: usize = if cfg!(miri) { 10 } else { 64 };
+
+/// A history: up to [`MAX_OPS`] (instant, cost) pairs, instants from 0
+/// within [`HORIZON`], stepping by [`step`]`(t)`.
 pub fn ops(t: u64, limit: u64) -> impl Strategy<Value = Vec<(u64, u32)>> {
-    prop::collection::vec((step(t), cost(limit)), 1..64).prop_map(|v| {
+    prop::collection::vec((step(t), cost(limit)), 1..MAX_OPS).prop_map(|v| {
         let mut now = 0u64;
         v.into_iter()
             .map(|(s, c)| {
