@@ -98,6 +98,21 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// An impossible request against a limit of zero (what an empty policy
+    /// answers).
+    pub(crate) const NOTHING: Self = Self {
+        outcome: Outcome::Impossible,
+        never: false,
+        limit: 0,
+        window: 0,
+        now: 0,
+        avail: 0,
+        per: 1,
+        reset_at: 0,
+        ready_at: 0,
+        scale: Scale { div: 1, mul: 1 },
+    };
+
     /// Marks a denial that passes at unit instant `v`.
     #[inline]
     pub(crate) const fn deny_until(&mut self, v: u64) {
