@@ -177,6 +177,7 @@ single_word_limiters! {
     decide decide;
     refund refund;
     reserve reserve;
+    reconfigure yes;
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ single_word_limiters! {
     decide decide;
     refund refund;
     reserve reserve;
+    reconfigure yes;
 }
 
 /// Parameters of a shaping queue: a drain rate, a queue of `burst` slots

@@ -146,6 +146,7 @@ macro_rules! single_word_limiters {
         decide $decide:path;
         $(refund $refund:path;)?
         $(reserve $reserve:path;)?
+        $(reconfigure $reconf:ident;)?
     ) => {
         $(#[$shared_doc])*
         #[derive(Debug)]
@@ -378,6 +379,17 @@ $(
                     }
                     _ => false,
                 }
+            }
+)?
+$(
+            /// Switches to new parameters at `now`, carrying the permits in
+            /// use as `carry` says (the shared limiters that can do this
+            /// while other threads check are in [`crate::live`]).
+            pub fn reconfigure_at(&mut self, params: $Params, now: $crate::Instant, carry: $crate::Carry) {
+                // (`$reconf` only switches this method on.)
+                let _ = stringify!($reconf);
+                self.state = params.carry(self.state, now, &self.params, carry);
+                self.params = params;
             }
 )?
         }

@@ -334,6 +334,57 @@ impl Quota {
         self.capacity
     }
 
+    /// The quota as seven words, for a reconfigurable limiter's parameter
+    /// slot ([`Quota::from_words`] is its inverse).
+    pub(crate) const fn to_words(self) -> [u64; 7] {
+        [
+            self.permits,
+            self.period.as_nanos(),
+            self.burst,
+            self.ticks_per_ns as u64,
+            self.interval,
+            self.capacity,
+            self.window.as_nanos(),
+        ]
+    }
+
+    /// The quota [`Quota::to_words`] wrote (trusted: never from user input).
+    pub(crate) const fn from_words(w: [u64; 7]) -> Self {
+        let [permits, period, burst, s, interval, capacity, window] = w;
+        #[allow(clippy::cast_possible_truncation)] // written from a u8
+        let ticks_per_ns = s as u8;
+        Self {
+            permits,
+            period: Nanos::from_nanos(period),
+            burst,
+            ticks_per_ns,
+            interval,
+            capacity,
+            window: Nanos::from_nanos(window),
+        }
+    }
+
+    /// Carries a state word (a tick at which the limiter is full again: GCRA's
+    /// `TAT`, the token bucket's `full_at`, the meter's `empty_at`) from
+    /// quota `old` to `self` at `now`.
+    #[must_use]
+    pub(crate) fn carry(&self, state: u64, now: Instant, old: &Self, how: crate::Carry) -> u64 {
+        // Ticks of the old quota in use at `now` (0 when full).
+        let used = u128::from(state.saturating_sub(old.ticks(now)));
+        let in_new = match how {
+            crate::Carry::Reset => return 0,
+            // The same number of permits in use: used / T_old · T_new.
+            crate::Carry::Level => {
+                div_ceil_u128(used.saturating_mul(u128::from(self.interval)), u128::from(old.interval))
+            }
+            // The same fraction of the burst in use.
+            crate::Carry::Proportional => {
+                div_ceil_u128(used.saturating_mul(u128::from(self.capacity)), u128::from(old.capacity))
+            }
+        };
+        self.ticks(now).saturating_add(saturate_u64(in_new))
+    }
+
     /// An admitting decision skeleton in this quota's ticks: `avail` ticks of
     /// capacity left, full again at tick `reset_at`.
     #[inline]

@@ -16,10 +16,39 @@ compile_error!(
 );
 
 #[cfg(not(ratecore_loom))]
-pub(crate) use portable_atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use portable_atomic::{AtomicBool, AtomicU64, AtomicU128, Ordering, fence};
 
 #[cfg(ratecore_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
+
+/// loom has no 128-bit atomic: under loom the reconfigurable limiters' word
+/// is a mutex-protected `u128` with the same API, so the model still
+/// explores every interleaving of the code around it (its orderings are
+/// then stronger than the real ones; the real ones are argued in `live.rs`).
+#[cfg(ratecore_loom)]
+#[derive(Debug)]
+pub(crate) struct AtomicU128(loom::sync::Mutex<u128>);
+
+#[cfg(ratecore_loom)]
+impl AtomicU128 {
+    pub(crate) fn new(v: u128) -> Self {
+        Self(loom::sync::Mutex::new(v))
+    }
+
+    pub(crate) fn load(&self, _: Ordering) -> u128 {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn compare_exchange(&self, current: u128, new: u128, _: Ordering, _: Ordering) -> Result<u128, u128> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if *v == current {
+            *v = new;
+            Ok(current)
+        } else {
+            Err(*v)
+        }
+    }
+}
 
 /// Tells the CPU (or loom's scheduler) that this thread is spinning.
 #[inline]

@@ -163,6 +163,7 @@ single_word_limiters! {
     decide decide;
     refund refund;
     reserve reserve;
+    reconfigure yes;
 }
 
 impl<C> TokenBucket<C> {
@@ -314,6 +315,34 @@ pub fn refund_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> u64 {
 }
 
 impl Refill {
+    /// The parameters as seven words, for a reconfigurable limiter's slot.
+    pub(crate) const fn to_words(self) -> [u64; 7] {
+        [self.amount, self.every, self.capacity, self.window, 0, 0, 0]
+    }
+
+    /// The parameters [`Refill::to_words`] wrote (trusted).
+    pub(crate) const fn from_words(w: [u64; 7]) -> Self {
+        let [amount, every, capacity, window, ..] = w;
+        Self { amount, every, capacity, window }
+    }
+
+    /// Carries the state word (tokens on the stepped clock) from `old` to
+    /// `self` at `now`.
+    #[must_use]
+    pub(crate) fn carry(&self, v: u64, now: Instant, old: &Self, how: crate::Carry) -> u64 {
+        // Tokens missing at `now` under the old parameters.
+        let used = v.saturating_sub(old.stepped(now.as_nanos()));
+        let in_new = match how {
+            crate::Carry::Reset => return 0,
+            crate::Carry::Level => used,
+            crate::Carry::Proportional => crate::quota::saturate_u64(crate::quota::div_ceil_u128(
+                u128::from(used).saturating_mul(u128::from(self.capacity)),
+                u128::from(old.capacity),
+            )),
+        };
+        self.stepped(now.as_nanos()).saturating_add(in_new)
+    }
+
     /// Tokens refilled by instant `t` since the origin: `⌊t / every⌋·amount`.
     #[inline]
     const fn stepped(&self, t: u64) -> u64 {
@@ -383,6 +412,7 @@ single_word_limiters! {
     decide decide_interval;
     refund refund_interval;
     reserve reserve_interval;
+    reconfigure yes;
 }
 
 #[cfg(test)]
