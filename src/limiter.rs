@@ -109,7 +109,11 @@ impl Reservation {
         self.decision.is_allowed()
     }
 
-    /// How long to wait before acting (zero if the capacity was there now).
+    /// How long to wait before acting (zero if the capacity was there now),
+    /// rounded up to the nanosecond: acting at `now + wait` is never before
+    /// the permit's exact slot. (With an emission interval that is not a
+    /// whole number of nanoseconds, two permits acted on at their rounded
+    /// instants can be up to 1 ns closer than the interval.)
     #[must_use]
     pub const fn wait(&self) -> Nanos {
         self.decision.wait()

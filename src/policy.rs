@@ -231,7 +231,8 @@ impl<C, const N: usize> Policy<C, N> {
         if charged == N {
             return true;
         }
-        let members = self.states.iter().zip(seen.iter().zip(next.iter())).zip(self.quotas.iter()).take(charged);
+        let members =
+            self.states.iter().zip(seen.iter().zip(next.iter())).zip(self.quotas.iter()).take(charged);
         for ((state, (&before, &after)), q) in members {
             if before != after && !restore_word(state, after, before) {
                 // Touched since: give the cost back instead (never above the burst).

@@ -39,7 +39,13 @@ impl AtomicU128 {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn compare_exchange(&self, current: u128, new: u128, _: Ordering, _: Ordering) -> Result<u128, u128> {
+    pub(crate) fn compare_exchange(
+        &self,
+        current: u128,
+        new: u128,
+        _: Ordering,
+        _: Ordering,
+    ) -> Result<u128, u128> {
         let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if *v == current {
             *v = new;
