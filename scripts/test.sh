@@ -103,11 +103,11 @@ loom() {
         cargo test --release --test loom
 }
 
-# ~2 min cold: SPEC adversarial row 18 — the whole property suite with the
-# first compare-and-swap of every decision failing spuriously.
+# ~1 min (rebuilds only this crate): SPEC adversarial row 18 — the whole
+# property suite with the first compare-and-swap of every decision failing
+# spuriously.
 spurious_cas() {
-    RUSTFLAGS="--cfg ratecore_spurious_cas" CARGO_TARGET_DIR=target/spurious RATECORE_PROPTEST_CASES=2000 \
-        cargo test --release --tests
+    RATECORE_PROPTEST_CASES=2000 cargo test --release --tests --features test-spurious-cas
 }
 
 # ~4 min: Miri over the unit tests and the property, stress and adversarial
@@ -117,7 +117,7 @@ miri() {
     rustup toolchain install nightly --profile minimal --component miri,rust-src >/dev/null 2>&1 ||
         rustup +nightly component add miri rust-src
     local seed
-    for seed in ${MIRI_SEEDS:-1 2 3}; do
+    for seed in ${MIRI_SEEDS:-1 2}; do
         echo "-- seed $seed"
         MIRIFLAGS="-Zmiri-seed=$seed" CARGO_TARGET_DIR=target/miri \
             cargo +nightly miri test --lib --test gcra --test adversarial --test stress --test equivalence

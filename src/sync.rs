@@ -101,10 +101,10 @@ pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Opt
     // Relaxed: see "Ordering" above; the value is only a starting guess that
     // the CAS validates.
     let mut current = word.load(Ordering::Relaxed);
-    // `--cfg ratecore_spurious_cas` (a test stage): the first CAS of every
+    // The `test-spurious-cas` feature (a test stage): the first CAS of every
     // call fails as a weak CAS may, and the loop must recompute (SPEC
     // adversarial row 18).
-    #[cfg(ratecore_spurious_cas)]
+    #[cfg(feature = "test-spurious-cas")]
     let mut fail_once = true;
     loop {
         let (next, result) = step(current);
@@ -112,7 +112,7 @@ pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Opt
         if next == current {
             return result;
         }
-        #[cfg(ratecore_spurious_cas)]
+        #[cfg(feature = "test-spurious-cas")]
         if core::mem::take(&mut fail_once) {
             current = word.load(Ordering::Relaxed);
             continue;

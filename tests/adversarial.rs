@@ -3,10 +3,12 @@
 //!
 //! Rows not here live where their machinery is: 16 (polling granularity) in
 //! `tests/gcra.rs`; 17 (many threads) in `tests/stress.rs`; 18 (spurious CAS
-//! failures) runs the whole property suite under `--cfg
-//! ratecore_spurious_cas` and under Miri (see `scripts/test.sh`); 25 (no
-//! 64-bit atomics, big endian) is `scripts/cross.sh` and the no_std builds.
-//! Rows 20–23 (reconfiguration, keyed table) arrive with those features.
+//! failures) runs the whole property suite with the `test-spurious-cas`
+//! feature and under Miri (see `scripts/test.sh`); 20 (reconfiguration
+//! racing checks) is a loom model in `tests/loom.rs` plus the live
+//! reconfiguration property in `tests/extensions.rs`; 25 (no 64-bit
+//! atomics, big endian) is `scripts/cross.sh` and the no_std builds. Rows
+//! 21–23 (keyed table) arrive with it.
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
