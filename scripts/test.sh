@@ -73,13 +73,13 @@ fmt() {
 
 # ~60 s cold
 clippy() {
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --features quanta -- -D warnings
     cargo clippy -p ratecore --lib --no-default-features -- -D warnings
 }
 
 # ~90 s cold: unit, integration (10 000 proptest cases per property) and doc tests.
 test_debug() {
-    cargo test --workspace
+    cargo test --workspace --features quanta
 }
 
 # ~90 s cold: the same in release, where overflow checks are off and a wrap

@@ -343,6 +343,52 @@ impl Clock for StdClock {
     }
 }
 
+/// A clock reading the CPU's time-stamp counter through `quanta` (feature
+/// `quanta`): nanoseconds since the clock was created.
+///
+/// Cheaper than [`StdClock`] (no vDSO call: a `rdtsc` and a multiply on
+/// x86_64). Caveats, from quanta's design: it calibrates the counter against
+/// the OS clock when first created (a few milliseconds, once per process);
+/// it assumes an invariant TSC that is synchronised across cores — on CPUs
+/// or hypervisors without one, quanta falls back to the OS monotonic clock
+/// (correct, just not faster); readings are monotonic on one core, and
+/// across cores only as far as the TSCs are synchronised (a reading taken
+/// on another core may be a few nanoseconds behind). A clock that steps
+/// back never makes a limiter admit more (SPEC S4), so such skew can only
+/// delay an admission by that much.
+#[cfg(feature = "quanta")]
+#[derive(Clone, Debug)]
+pub struct QuantaClock {
+    clock: quanta::Clock,
+    origin: u64,
+}
+
+#[cfg(feature = "quanta")]
+impl QuantaClock {
+    /// A clock whose origin is now.
+    #[must_use]
+    pub fn new() -> Self {
+        let clock = quanta::Clock::new();
+        let origin = clock.raw();
+        Self { clock, origin }
+    }
+}
+
+#[cfg(feature = "quanta")]
+impl Default for QuantaClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "quanta")]
+impl Clock for QuantaClock {
+    #[inline]
+    fn now(&self) -> Instant {
+        Instant(self.clock.delta_as_nanos(self.origin, self.clock.raw()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +422,19 @@ mod tests {
         let c = ManualClock::new(Instant(u64::MAX - 1));
         c.advance(Nanos(10));
         assert_eq!(c.now(), Instant::MAX);
+    }
+
+    #[cfg(feature = "quanta")]
+    #[test]
+    fn quanta_clock_is_monotonic_and_tracks_std() {
+        let (q, s) = (QuantaClock::new(), StdClock::new());
+        let (a, a_std) = (q.now(), s.now());
+        std::thread::sleep(core::time::Duration::from_millis(20));
+        let (b, b_std) = (q.now(), s.now());
+        assert!(b >= a);
+        let (dq, ds) = (b.as_nanos() - a.as_nanos(), b_std.as_nanos() - a_std.as_nanos());
+        // Within 10% of the OS clock over 20 ms.
+        assert!(dq.abs_diff(ds) < ds / 10, "quanta {dq} ns vs std {ds} ns");
     }
 
     #[cfg(feature = "std")]

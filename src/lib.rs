@@ -32,6 +32,8 @@ pub mod sliding_window;
 mod sync;
 pub mod token_bucket;
 
+#[cfg(feature = "quanta")]
+pub use clock::QuantaClock;
 #[cfg(feature = "std")]
 pub use clock::StdClock;
 pub use clock::{Clock, Instant, ManualClock, Nanos};
