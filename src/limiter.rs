@@ -188,6 +188,12 @@ macro_rules! single_word_limiters {
                 self.state.load($crate::sync::Ordering::Relaxed)
             }
 
+            /// The atomic word itself, for crate-internal extensions (leases).
+            #[allow(dead_code)]
+            pub(crate) const fn word(&self) -> &$crate::sync::AtomicU64 {
+                &self.state
+            }
+
             /// Decides at an explicit instant: one load, the algorithm's pure
             /// `decide`, and one compare-and-swap if admitted (retried on
             /// contention). A denial writes nothing.
