@@ -32,6 +32,9 @@ pub enum Error {
     /// The rate cannot be represented within the state word with a relative
     /// error of at most 1 ppm (for example 10^12 per second).
     Unrepresentable,
+    /// Keyed-table storage that is not a multiple of 4 slots (at least 8),
+    /// or a number of plans outside `1..=8`.
+    Storage,
 }
 
 impl fmt::Display for Error {
@@ -43,6 +46,9 @@ impl fmt::Display for Error {
             Self::Overflow => {
                 "rate limit parameters too large: burst x interval (or a packed field) \
                  would overflow within the supported 50-year clock range"
+            }
+            Self::Storage => {
+                "keyed table storage must be a multiple of 4 slots (at least 8), with 1 to 8 plans"
             }
             Self::Unrepresentable => {
                 "rate limit cannot be represented with at most 1 ppm error \

@@ -23,6 +23,7 @@ pub mod decision;
 pub mod error;
 pub mod fixed_window;
 pub mod gcra;
+pub mod keyed;
 pub mod leaky_bucket;
 pub mod lease;
 pub mod limiter;

@@ -310,3 +310,62 @@ fn policy_racing_member_check() {
         assert_eq!(m1, quotas[1].interval_ticks());
     });
 }
+
+/// Keyed table, two inserts of the same new key racing: serialised by the
+/// home bucket's lock, so the key is stored once and its burst of 1 admits
+/// exactly one of the two.
+#[test]
+fn keyed_same_key_inserted_twice() {
+    use ratecore::keyed::{Full, Keyed, Plan, Slot};
+    model(|| {
+        let slots: Arc<[Slot; 8]> = Arc::new(core::array::from_fn(|_| Slot::new()));
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), 1).unwrap())];
+        let s2 = Arc::clone(&slots);
+        let h = loom::thread::spawn(move || {
+            let t = Keyed::new(&*s2, &plans, 7, Full::Deny, NoClock).unwrap();
+            t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed()
+        });
+        let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
+        let mine = t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed();
+        let theirs = h.join().unwrap();
+        assert!(mine != theirs, "burst 1 admitted {} times", u8::from(mine) + u8::from(theirs));
+        assert_eq!(t.len(), 1, "the key was stored twice");
+    });
+}
+
+/// Keyed table, an eviction racing an update of the same key (SPEC K1,
+/// adversarial row 23): a full table of 8 idle keys; one thread checks key 1
+/// while another inserts a new key, which must evict an idle key — possibly
+/// key 1. Key 1's admission is never lost: afterwards it is tracked and
+/// throttled, or — if it was evicted before its check — re-inserted fresh
+/// and then throttled.
+#[test]
+fn keyed_eviction_racing_update() {
+    use ratecore::keyed::{Full, Keyed, Plan, Slot};
+    model(|| {
+        let slots: Arc<[Slot; 8]> = Arc::new(core::array::from_fn(|_| Slot::new()));
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), 1).unwrap())];
+        {
+            let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
+            for k in 1..=8u64 {
+                assert!(t.check_at(&k, 0, Instant::ZERO, 1).is_allowed());
+            }
+            assert_eq!(t.len(), 8);
+        }
+        let now = Instant::from_nanos(10); // every key idle again
+        let s2 = Arc::clone(&slots);
+        let h = loom::thread::spawn(move || {
+            let t = Keyed::new(&*s2, &plans, 7, Full::Deny, NoClock).unwrap();
+            t.check_at(&100u64, 0, now, 1).is_allowed()
+        });
+        let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
+        let one = t.check_at(&1u64, 0, now, 1).is_allowed();
+        let new = h.join().unwrap();
+        assert!(one, "an idle key was denied");
+        assert!(t.len() <= 8);
+        // Key 1's admission was recorded: a second request now is denied.
+        assert!(!t.peek_at(&1u64, 0, now, 1).is_allowed(), "key 1's admission was lost");
+        // The new key got a slot (key 1 was the only one not idle).
+        assert!(new, "no idle slot was reclaimed");
+    });
+}

@@ -1,0 +1,631 @@
+//! A bounded keyed table: one limiter state per client (IP address, API key,
+//! user id, endpoint + client …) in caller-provided storage, with plan
+//! tiers, lock-free checks and eviction that is never visible.
+//!
+//! # Algorithm
+//!
+//! **Slots.** Each slot is one 128-bit atomic word (16 bytes): the key's
+//! 60-bit fingerprint, its plan (3 bits) and a lock bit in the high half,
+//! the limiter's state word in the low half. Slots are grouped in buckets of
+//! four (one 64-byte cache line); a key may live in the eight slots of its
+//! home bucket and the next one (bounded probing).
+//!
+//! **Hashing.** Keys are hashed with SipHash-1-3 keyed by a 128-bit seed and
+//! a 128-bit output: the first half picks the home bucket, the second half
+//! (independent bits) is the fingerprint. Without the seed an attacker cannot
+//! aim keys at one bucket (hash flooding); with it, a flood of one bucket
+//! only meets the full-table policy for new keys in that bucket — existing
+//! keys are never affected.
+//!
+//! **Distinct keys never share a state** unless two keys in the same
+//! eight-slot window have equal 60-bit fingerprints: per lookup that
+//! probability is at most `8 / 2^60` ≈ 7·10⁻¹⁸ (one in 10¹⁷ lookups, at any
+//! capacity), and the seed keeps it from being chosen by an attacker.
+//!
+//! **Checks** of a present key read the window, decide with the plan's pure
+//! function on the slot's state, and commit with one 128-bit
+//! compare-and-swap of the whole slot, so the fingerprint is validated in
+//! the same atomic step (a slot re-keyed meanwhile makes the CAS fail, and
+//! the check starts over). A denial writes nothing.
+//!
+//! **Inserts** of a new key take the home bucket's lock bit (so two inserts
+//! of the same key are serialised and a key is never stored twice), re-scan
+//! the window, and install the key with its state fresh in an empty slot —
+//! or in the slot of the most idle key whose state is indistinguishable from
+//! a fresh key's (its limiter is full: `reset_after == 0`), with a
+//! compare-and-swap conditional on exactly the word observed (SPEC K1).
+//! Such an eviction is invisible: the evicted key, seen again, starts fresh,
+//! which is what its state said anyway.
+//!
+//! **Full table.** When no slot of the window is empty or idle, a new key
+//! gets the configured [`Full`] outcome: denied (with a retry time at which a
+//! slot of its window can free up at the earliest), or admitted untracked.
+//! Keys already in the table are never affected (SPEC K2).
+//!
+//! **Tiers.** Each check names the plan of its key (free, paid, internal …)
+//! by index into the table's plans; the plan index is stored in the slot (3
+//! bits), never a quota. A key keeps the plan it was inserted with while it
+//! is tracked; a new plan takes effect once the key is idle and re-inserted.
+//!
+//! # Example
+//!
+//! ```
+//! use core::net::{IpAddr, Ipv4Addr};
+//! use ratecore::keyed::{Full, Keyed, Plan, Slot};
+//! use ratecore::{Instant, NoClock, Quota};
+//!
+//! // Per-IP limits: free clients 2 per second, paid ones 100 per second.
+//! const FREE: usize = 0;
+//! const PAID: usize = 1;
+//! static SLOTS: [Slot; 1024] = [const { Slot::new() }; 1024];
+//! let plans = [Plan::Gcra(Quota::per_second(2)?), Plan::Gcra(Quota::per_second(100)?)];
+//! let table = Keyed::new(&SLOTS, &plans, 0x5eed_u128, Full::Deny, NoClock)?;
+//!
+//! let alice = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+//! let bob = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+//! let t0 = Instant::ZERO;
+//! let free: Vec<bool> = (0..3).map(|_| table.check_at(&alice, FREE, t0, 1).is_allowed()).collect();
+//! assert_eq!(free, [true, true, false]); // 429 on the third
+//! assert!((0..100).all(|_| table.check_at(&bob, PAID, t0, 1).is_allowed()));
+//! assert_eq!(table.len(), 2);
+//! # Ok::<(), ratecore::Error>(())
+//! ```
+//!
+//! # Progress
+//!
+//! Checks of present keys are lock-free (a 128-bit compare-and-swap; a retry
+//! only when another thread changed the slot). **Inserts and evictions are
+//! not lock-free**: they serialise on the home bucket's lock bit (held for a
+//! re-scan of eight slots and one compare-and-swap), so a thread preempted
+//! while inserting delays other inserts into the same bucket — never a check
+//! of a present key. The 128-bit word is native on x86_64 (cmpxchg16b,
+//! detected at run time), aarch64 and s390x, lock-based elsewhere
+//! (portable-atomic's fallback).
+//!
+//! # Complexity
+//!
+//! One SipHash of the key, at most eight slot loads (two adjacent cache
+//! lines) and one compare-and-swap per admitted check.
+//!
+//! # Memory
+//!
+//! 16 bytes per slot, fingerprint and state included; the table never grows
+//! beyond the storage it was given. At a load factor of 50 % that is 32
+//! bytes per tracked key.
+//!
+//! # References
+//!
+//! - J.-P. Aumasson and D. J. Bernstein, "SipHash: a fast short-input PRF"
+//!   (2012), used with 1 compression and 3 finalisation rounds as Rust's
+//!   standard library does.
+//! - governor issue #171 (unbounded keyed state under many distinct keys).
+
+use crate::clock::{Clock, Instant, Nanos};
+use crate::decision::Decision;
+use crate::error::Error;
+use crate::fixed_window::Window;
+use crate::quota::Quota;
+use crate::sliding_window::Sliding;
+use crate::sync::{AtomicU128, Ordering};
+use crate::token_bucket::Refill;
+use crate::{fixed_window, gcra, leaky_bucket, sliding_window, token_bucket};
+
+/// The limiter of one plan tier: any single-word algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Plan {
+    /// [`crate::gcra`].
+    Gcra(Quota),
+    /// [`crate::token_bucket`], continuous refill.
+    TokenBucket(Quota),
+    /// [`crate::token_bucket`], interval refill.
+    IntervalBucket(Refill),
+    /// [`crate::leaky_bucket`] as a meter.
+    LeakyMeter(Quota),
+    /// [`crate::fixed_window`].
+    FixedWindow(Window),
+    /// [`crate::sliding_window`], the counter.
+    SlidingWindow(Sliding),
+}
+
+impl Plan {
+    /// The plan's pure transition.
+    #[inline]
+    pub fn decide(&self, state: u64, now: Instant, cost: u32) -> (u64, Decision) {
+        match self {
+            Self::Gcra(q) => gcra::decide(state, now, cost, q),
+            Self::TokenBucket(q) => token_bucket::decide(state, now, cost, q),
+            Self::IntervalBucket(r) => token_bucket::decide_interval(state, now, cost, r),
+            Self::LeakyMeter(q) => leaky_bucket::decide(state, now, cost, q),
+            Self::FixedWindow(w) => fixed_window::decide(state, now, cost, w),
+            Self::SlidingWindow(s) => sliding_window::decide(state, now, cost, s),
+        }
+    }
+
+    /// Time until `state` is indistinguishable from a fresh key's (its
+    /// limiter full again); zero when it already is (SPEC K1).
+    #[must_use]
+    pub fn idle_after(&self, state: u64, now: Instant) -> Nanos {
+        self.decide(state, now, 0).1.reset_after()
+    }
+}
+
+/// What a new key gets when no slot of its window is empty or idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Full {
+    /// Denied, with the time at which a slot of its window can free up at
+    /// the earliest as `retry_after`. Safe: nothing is ever over-admitted.
+    Deny,
+    /// Decided as a fresh key and not stored: every such request is admitted
+    /// up to its plan's burst. Availability over limiting; an attacker who
+    /// fills a bucket gets its other new keys through unlimited.
+    AdmitUntracked,
+}
+
+/// One slot of a keyed table's storage (16 bytes). Provide storage as a
+/// `static` array (`[const { Slot::new() }; N]`) or any slice; its length
+/// must be a multiple of 4, at least 8.
+#[derive(Debug)]
+pub struct Slot(AtomicU128);
+
+impl Slot {
+    crate::sync::const_fn! {
+        /// An empty slot.
+        #[must_use]
+        pub fn new() -> Self {
+            Self(AtomicU128::new(0))
+        }
+    }
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Slots per bucket (one 64-byte cache line).
+const BUCKET: usize = 4;
+/// The high-half bits: fingerprint in bits 127..68, plan in 67..65, lock in 64.
+const LOCK: u128 = 1 << 64;
+const PLAN_SHIFT: u32 = 65;
+const PLAN_MASK: u128 = 0b111 << PLAN_SHIFT;
+const FP_SHIFT: u32 = 68;
+/// Most plans a table can hold (3 bits).
+pub const MAX_PLANS: usize = 8;
+
+const fn fingerprint(word: u128) -> u64 {
+    #[allow(clippy::cast_possible_truncation)] // 60 bits
+    {
+        (word >> FP_SHIFT) as u64
+    }
+}
+
+const fn plan_of(word: u128) -> usize {
+    ((word & PLAN_MASK) >> PLAN_SHIFT) as usize
+}
+
+const fn state_of(word: u128) -> u64 {
+    #[allow(clippy::cast_possible_truncation)] // the low half
+    {
+        word as u64
+    }
+}
+
+/// A fixed-capacity keyed table (see the [module docs](self)).
+#[derive(Debug)]
+pub struct Keyed<'a, C> {
+    slots: &'a [Slot],
+    plans: &'a [Plan],
+    seed: (u64, u64),
+    full: Full,
+    clock: C,
+}
+
+impl<'a, C> Keyed<'a, C> {
+    /// A table over `slots` (a multiple of 4, at least 8) with up to 8
+    /// `plans`, hashing with the secret `seed` (pick it at random at start-up
+    /// for flooding resistance), applying `full` when a new key finds no
+    /// room.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] for storage of the wrong size or a number of plans
+    /// outside `1..=8`.
+    pub fn new(
+        slots: &'a [Slot],
+        plans: &'a [Plan],
+        seed: u128,
+        full: Full,
+        clock: C,
+    ) -> Result<Self, Error> {
+        if slots.len() < 2 * BUCKET
+            || !slots.len().is_multiple_of(BUCKET)
+            || plans.is_empty()
+            || plans.len() > MAX_PLANS
+        {
+            return Err(Error::Storage);
+        }
+        #[allow(clippy::cast_possible_truncation)] // the halves
+        let seed = ((seed >> 64) as u64, seed as u64);
+        Ok(Self { slots, plans, seed, full, clock })
+    }
+
+    /// Slots of storage.
+    #[must_use]
+    pub const fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Keys tracked right now (a scan of every slot).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        // Relaxed: a statistic.
+        self.slots.iter().filter(|s| fingerprint(s.0.load(Ordering::Relaxed)) != 0).count()
+    }
+
+    /// Whether no key is tracked.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The plans.
+    #[must_use]
+    pub const fn plans(&self) -> &'a [Plan] {
+        self.plans
+    }
+
+    /// The clock.
+    #[must_use]
+    pub const fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The home bucket and fingerprint of a key.
+    fn locate<K: Key + ?Sized>(&self, key: &K) -> (usize, u64) {
+        let mut h = KeyHasher::new(self.seed);
+        key.write_key(&mut h);
+        let (a, b) = h.finish128();
+        let buckets = self.slots.len() / BUCKET;
+        #[allow(clippy::cast_possible_truncation)] // reduced modulo the bucket count
+        let home = a.checked_rem(buckets as u64).unwrap_or(0) as usize;
+        let fp = b >> 4;
+        (home, if fp == 0 { 1 } else { fp })
+    }
+
+    /// The eight slots of the window starting at bucket `home`.
+    fn window(&self, home: usize) -> impl Iterator<Item = &Slot> + '_ {
+        let buckets = self.slots.len() / BUCKET;
+        let next = home.saturating_add(1).checked_rem(buckets).unwrap_or(0);
+        let at = |b: usize| {
+            self.slots.get(b.saturating_mul(BUCKET)..b.saturating_mul(BUCKET).saturating_add(BUCKET))
+        };
+        at(home).into_iter().flatten().chain(at(next).into_iter().flatten())
+    }
+
+    /// Checks `cost` permits for `key` on plan `plan` at an explicit
+    /// instant. A plan index out of range is [`Outcome::Impossible`].
+    pub fn check_at<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32) -> Decision {
+        self.run(key, plan, now, cost, true)
+    }
+
+    /// [`check_at`](Self::check_at) now.
+    pub fn check<K: Key + ?Sized>(&self, key: &K, plan: usize, cost: u32) -> Decision
+    where
+        C: Clock,
+    {
+        self.check_at(key, plan, self.clock.now(), cost)
+    }
+
+    /// The decision `cost` would get, consuming nothing and inserting
+    /// nothing (a key not in the table is reported as fresh).
+    pub fn peek_at<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32) -> Decision {
+        self.run(key, plan, now, cost, false)
+    }
+
+    fn run<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32, write: bool) -> Decision {
+        let Some(p) = self.plans.get(plan) else { return Decision::NOTHING };
+        let (home, fp) = self.locate(key);
+        loop {
+            // Relaxed loads: the compare-and-swap below validates the whole
+            // slot (fingerprint included); no other memory hangs off it.
+            let found = self.window(home).find_map(|s| {
+                let w = s.0.load(Ordering::Relaxed);
+                (fingerprint(w) == fp).then_some((s, w))
+            });
+            let Some((slot, word)) = found else {
+                // A key not in the table gets what a fresh key would. A peek,
+                // cost 0, or a request even a fresh key is denied inserts
+                // nothing (SPEC S2, S3).
+                let fresh = p.decide(0, now, cost).1;
+                if !write || cost == 0 || !fresh.is_allowed() {
+                    return fresh;
+                }
+                match self.insert(home, fp, plan, now) {
+                    Inserted::Yes => continue,
+                    Inserted::Full(retry) => return self.when_full(p, now, cost, retry),
+                }
+            };
+            let stored = self.plans.get(plan_of(word)).unwrap_or(p);
+            let (next, d) = stored.decide(state_of(word), now, cost);
+            if !write || !d.is_allowed() || next == state_of(word) {
+                return d;
+            }
+            // The whole slot from exactly the word decided on: fails if it
+            // was re-keyed or updated meanwhile. Relaxed: see above.
+            let new = (word & !u128::from(u64::MAX)) | u128::from(next);
+            if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                return d;
+            }
+        }
+    }
+
+    /// The full-table outcome for a new key.
+    fn when_full(&self, p: &Plan, now: Instant, cost: u32, retry: Nanos) -> Decision {
+        let (_, mut d) = p.decide(0, now, cost);
+        if self.full == Full::Deny && d.is_allowed() {
+            d.deny_until(now.as_nanos().saturating_add(retry.as_nanos().max(1)));
+            d.scale = crate::decision::Scale { div: 1, mul: 1 };
+            d.reset_at = 0;
+            d.avail = 0;
+        }
+        d
+    }
+
+    /// Installs `fp` (fresh state) in an empty or idle slot of the window,
+    /// under the home bucket's lock.
+    fn insert(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
+        let Some(lock) = self.slots.get(home.saturating_mul(BUCKET)) else {
+            return Inserted::Full(Nanos::MAX);
+        };
+        // Acquire: pairs with the Release in the unlock below, so this
+        // insert sees the previous insert's slot writes.
+        while lock.0.fetch_or(LOCK, Ordering::Acquire) & LOCK != 0 {
+            while lock.0.load(Ordering::Relaxed) & LOCK != 0 {
+                crate::sync::spin_hint();
+            }
+        }
+        let result = self.insert_locked(home, fp, plan, now);
+        // Release: publishes the install to the next insert into this bucket.
+        let _ = lock.0.fetch_and(!LOCK, Ordering::Release);
+        result
+    }
+
+    fn insert_locked(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
+        #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
+        let tag = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT);
+        loop {
+            let mut empty = None;
+            let mut idle: Option<(&Slot, u128, u64)> = None;
+            let mut soonest = Nanos::MAX;
+            for s in self.window(home) {
+                let w = s.0.load(Ordering::Relaxed);
+                let f = fingerprint(w);
+                if f == fp {
+                    return Inserted::Yes; // inserted meanwhile (by a check that lost a race)
+                }
+                if f == 0 {
+                    empty = empty.or(Some((s, w)));
+                    continue;
+                }
+                let stored = self.plans.get(plan_of(w));
+                match stored.map(|p| p.idle_after(state_of(w), now)) {
+                    // The most idle: the smallest state (oldest instant).
+                    Some(Nanos::ZERO) if idle.is_none_or(|(_, _, st)| state_of(w) < st) => {
+                        idle = Some((s, w, state_of(w)));
+                    }
+                    Some(Nanos::ZERO) => {}
+                    Some(after) => soonest = soonest.min(after),
+                    None => {}
+                }
+            }
+            let Some((slot, old)) = empty.or(idle.map(|(s, w, _)| (s, w))) else {
+                return Inserted::Full(soonest);
+            };
+            // Keep the lock bit of the word observed (set on the home
+            // bucket's first slot while we hold it); everything else is the
+            // new key, fresh. Conditional on exactly the word observed (K1).
+            let new = (old & LOCK) | tag;
+            if slot.0.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                return Inserted::Yes;
+            }
+        }
+    }
+}
+
+enum Inserted {
+    Yes,
+    /// No room; the earliest a slot of the window can become idle.
+    Full(Nanos),
+}
+
+/// A value the keyed table can be keyed by: integers, byte strings, IP
+/// addresses and tuples of them ("endpoint + client"). Variable-length
+/// parts are length-prefixed, so `("ab", "c")` and `("a", "bc")` differ.
+pub trait Key {
+    /// Feeds the key to the hasher.
+    fn write_key(&self, h: &mut KeyHasher);
+}
+
+macro_rules! int_keys {
+    ($($t:ty),*) => {$(
+        impl Key for $t {
+            fn write_key(&self, h: &mut KeyHasher) {
+                h.write(&self.to_le_bytes());
+            }
+        }
+    )*};
+}
+int_keys!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+impl Key for [u8] {
+    fn write_key(&self, h: &mut KeyHasher) {
+        h.write(&(self.len() as u64).to_le_bytes());
+        h.write(self);
+    }
+}
+
+impl Key for str {
+    fn write_key(&self, h: &mut KeyHasher) {
+        self.as_bytes().write_key(h);
+    }
+}
+
+impl<const N: usize> Key for [u8; N] {
+    fn write_key(&self, h: &mut KeyHasher) {
+        self.as_slice().write_key(h);
+    }
+}
+
+impl<K: Key + ?Sized> Key for &K {
+    fn write_key(&self, h: &mut KeyHasher) {
+        (**self).write_key(h);
+    }
+}
+
+impl Key for core::net::Ipv4Addr {
+    fn write_key(&self, h: &mut KeyHasher) {
+        h.write(&[4]);
+        h.write(&self.octets());
+    }
+}
+
+impl Key for core::net::Ipv6Addr {
+    fn write_key(&self, h: &mut KeyHasher) {
+        h.write(&[6]);
+        h.write(&self.octets());
+    }
+}
+
+impl Key for core::net::IpAddr {
+    fn write_key(&self, h: &mut KeyHasher) {
+        match self {
+            Self::V4(a) => a.write_key(h),
+            Self::V6(a) => a.write_key(h),
+        }
+    }
+}
+
+impl<A: Key, B: Key> Key for (A, B) {
+    fn write_key(&self, h: &mut KeyHasher) {
+        self.0.write_key(h);
+        self.1.write_key(h);
+    }
+}
+
+/// SipHash-1-3 with a 128-bit key and a 128-bit output, fed bytes by
+/// [`Key`].
+#[derive(Clone, Debug)]
+pub struct KeyHasher {
+    v: [u64; 4],
+    tail: u64,
+    ntail: usize,
+    length: u64,
+}
+
+impl KeyHasher {
+    fn new((k0, k1): (u64, u64)) -> Self {
+        Self {
+            v: [
+                k0 ^ 0x736f_6d65_7073_6575,
+                k1 ^ 0x646f_7261_6e64_6f83,
+                k0 ^ 0x6c79_6765_6e65_7261,
+                k1 ^ 0x7465_6462_7974_6573,
+            ],
+            tail: 0,
+            ntail: 0,
+            length: 0,
+        }
+    }
+
+    #[inline]
+    fn round(&mut self) {
+        let [v0, v1, v2, v3] = &mut self.v;
+        *v0 = v0.wrapping_add(*v1);
+        *v1 = v1.rotate_left(13) ^ *v0;
+        *v0 = v0.rotate_left(32);
+        *v2 = v2.wrapping_add(*v3);
+        *v3 = v3.rotate_left(16) ^ *v2;
+        *v0 = v0.wrapping_add(*v3);
+        *v3 = v3.rotate_left(21) ^ *v0;
+        *v2 = v2.wrapping_add(*v1);
+        *v1 = v1.rotate_left(17) ^ *v2;
+        *v2 = v2.rotate_left(32);
+    }
+
+    #[inline]
+    fn compress(&mut self, m: u64) {
+        let [_, _, _, v3] = &mut self.v;
+        *v3 ^= m;
+        self.round();
+        let [v0, ..] = &mut self.v;
+        *v0 ^= m;
+    }
+
+    /// Feeds bytes.
+    pub fn write(&mut self, bytes: &[u8]) {
+        self.length = self.length.wrapping_add(bytes.len() as u64);
+        for &b in bytes {
+            self.tail |= u64::from(b) << ((self.ntail & 7) << 3);
+            self.ntail = self.ntail.wrapping_add(1);
+            if self.ntail == 8 {
+                let m = core::mem::take(&mut self.tail);
+                self.ntail = 0;
+                self.compress(m);
+            }
+        }
+    }
+
+    /// The 128-bit SipHash-1-3 of everything fed.
+    fn finish128(mut self) -> (u64, u64) {
+        let m = ((self.length & 0xff) << 56) | self.tail;
+        self.compress(m);
+        self.v[2] ^= 0xee;
+        for _ in 0..3 {
+            self.round();
+        }
+        let a = self.v.iter().fold(0, |x, v| x ^ v);
+        self.v[1] ^= 0xdd;
+        for _ in 0..3 {
+            self.round();
+        }
+        let b = self.v.iter().fold(0, |x, v| x ^ v);
+        (a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash<K: Key + ?Sized>(k: &K, seed: (u64, u64)) -> (u64, u64) {
+        let mut h = KeyHasher::new(seed);
+        k.write_key(&mut h);
+        h.finish128()
+    }
+
+    #[test]
+    fn hashing_is_keyed_and_prefix_free() {
+        assert_ne!(hash(&7u64, (1, 2)), hash(&7u64, (1, 3)));
+        assert_ne!(hash(&("ab", "c"), (1, 2)), hash(&("a", "bc"), (1, 2)));
+        assert_eq!(hash("x", (5, 6)), hash(&"x", (5, 6)));
+        let v4 = core::net::Ipv4Addr::new(1, 2, 3, 4);
+        assert_ne!(hash(&v4, (0, 0)), hash(&u32::from_be_bytes([1, 2, 3, 4]), (0, 0)));
+    }
+
+    #[test]
+    fn word_layout() {
+        let w = (u128::from(0xabcu64) << FP_SHIFT) | (3u128 << PLAN_SHIFT) | LOCK | 42;
+        assert_eq!((fingerprint(w), plan_of(w), state_of(w)), (0xabc, 3, 42));
+    }
+
+    #[test]
+    fn storage_is_validated() {
+        let slots: [Slot; 6] = Default::default();
+        let plans = [Plan::Gcra(Quota::per_second(1).unwrap())];
+        assert_eq!(Keyed::new(&slots, &plans, 0, Full::Deny, ()).unwrap_err(), Error::Storage);
+        let slots: [Slot; 8] = Default::default();
+        assert!(Keyed::new(&slots, &plans, 0, Full::Deny, ()).is_ok());
+        assert_eq!(Keyed::new(&slots, &[], 0, Full::Deny, ()).unwrap_err(), Error::Storage);
+    }
+}

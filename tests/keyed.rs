@@ -1,0 +1,208 @@
+//! The keyed table against a `HashMap` model (SPEC K1–K3, the full-table
+//! policy, tiers), and a churn test with 10^7 distinct keys (10^6 in debug
+//! builds) that keeps throttled keys throttled and never grows.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
+
+mod strategies;
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use ratecore::keyed::{Full, Keyed, Plan, Slot};
+use ratecore::{Decision, Instant, LocalGcra, Nanos, NoClock, Outcome, Quota};
+use strategies::config;
+
+/// Two tiers: free (3 per 100 ns, burst 2) and paid (1 per 10 ns, burst 5).
+fn plans() -> [Plan; 2] {
+    [
+        Plan::Gcra(Quota::new(3, Nanos::from_nanos(100), 2).unwrap()),
+        Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), 5).unwrap()),
+    ]
+}
+
+fn quota_of(p: &Plan) -> Quota {
+    match p {
+        Plan::Gcra(q) => *q,
+        _ => unreachable!(),
+    }
+}
+
+/// A key's tier: odd keys pay.
+fn tier(key: u64) -> usize {
+    (key % 2) as usize
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Advance(u64),
+    Check(u64, u32),
+}
+
+fn op(keys: u64) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => (0..60u64).prop_map(Op::Advance),
+        4 => (0..keys, prop_oneof![3 => Just(1u32), 1 => 0..=6u32]).prop_map(|(k, c)| Op::Check(k, c)),
+    ]
+}
+
+/// The model: an unbounded map of per-key limiters, plus — for a table of
+/// capacity `cap` whose every key shares one window — which keys occupy
+/// slots. A new key takes a free slot, else an idle key's (evicting it is
+/// invisible: its state equals a fresh one), else gets the full outcome.
+struct Model {
+    keys: HashMap<u64, LocalGcra<NoClock>>,
+    cap: Option<usize>,
+}
+
+impl Model {
+    fn check(&mut self, key: u64, now: Instant, cost: u32) -> Decision {
+        let q = quota_of(&plans()[tier(key)]);
+        let fresh = LocalGcra::new(q, NoClock).peek_at(now, cost);
+        if !self.keys.contains_key(&key) && (cost == 0 || !fresh.is_allowed()) {
+            return fresh; // nothing to track
+        }
+        if !self.keys.contains_key(&key) {
+            if let Some(cap) = self.cap {
+                if self.keys.len() >= cap {
+                    let idle = self
+                        .keys
+                        .iter()
+                        .find(|(_, l)| l.peek_at(now, 0).reset_after() == Nanos::ZERO)
+                        .map(|(&k, _)| k);
+                    match idle {
+                        Some(k) => {
+                            self.keys.remove(&k);
+                        }
+                        // No room: a fresh key's decision, not stored. (Under
+                        // `Full::Deny` the test turns an admission into the
+                        // table's denial.)
+                        None => return fresh,
+                    }
+                }
+            }
+            self.keys.insert(key, LocalGcra::new(q, NoClock));
+        }
+        self.keys.get_mut(&key).unwrap().check_at(now, cost)
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A roomy table (1024 slots, 40 keys) decides exactly like an
+    /// unbounded map of limiters: evictions are invisible (K1) and keys are
+    /// isolated (K3); tiers apply per key.
+    #[test]
+    fn keyed_equals_unbounded_map(ops in prop::collection::vec(op(40), 1..200), seed in any::<u128>()) {
+        let slots: Vec<Slot> = (0..1024).map(|_| Slot::new()).collect();
+        let plans = plans();
+        let table = Keyed::new(&slots, &plans, seed, Full::Deny, NoClock).unwrap();
+        let mut model = Model { keys: HashMap::new(), cap: None };
+        let mut now = 0;
+        for op in ops {
+            match op {
+                Op::Advance(d) => now += d,
+                Op::Check(k, c) => {
+                    let at = Instant::from_nanos(now);
+                    let d = table.check_at(&k, tier(k), at, c);
+                    prop_assert_eq!(d, model.check(k, at, c), "key {} cost {} at {}", k, c, now);
+                }
+            }
+            prop_assert!(table.len() <= 1024);
+        }
+    }
+
+    /// A table of 8 slots (one window: every key competes for the same
+    /// slots) against the model with capacity 8: the full-table policy
+    /// applies exactly when all 8 are throttled, existing keys are never
+    /// affected (K2), and the table never holds more than 8 keys.
+    #[test]
+    fn keyed_full_table_policy(
+        ops in prop::collection::vec(op(24), 1..200),
+        seed in any::<u128>(),
+        admit in any::<bool>(),
+    ) {
+        let full = if admit { Full::AdmitUntracked } else { Full::Deny };
+        let slots: [Slot; 8] = Default::default();
+        let plans = plans();
+        let table = Keyed::new(&slots, &plans, seed, full, NoClock).unwrap();
+        let mut model = Model { keys: HashMap::new(), cap: Some(8) };
+        let mut now = 0;
+        for op in ops {
+            match op {
+                Op::Advance(d) => now += d,
+                Op::Check(k, c) => {
+                    let at = Instant::from_nanos(now);
+                    let d = table.check_at(&k, tier(k), at, c);
+                    let m = model.check(k, at, c);
+                    if full == Full::Deny && !model.keys.contains_key(&k) && m.is_allowed() && c > 0 {
+                        // A new key at a full table: denied.
+                        prop_assert_eq!(d.outcome(), Outcome::Denied, "key {} at {}", k, now);
+                        prop_assert!(d.retry_after().unwrap() >= Nanos::from_nanos(1));
+                    } else {
+                        prop_assert_eq!(d, m, "key {} cost {} at {}", k, c, now);
+                    }
+                }
+            }
+            prop_assert!(table.len() <= 8);
+            prop_assert_eq!(table.len(), model.keys.len());
+        }
+    }
+}
+
+/// 10^7 distinct keys (10^6 in debug builds) stream through a 4096-slot
+/// table while 64 hot keys are hammered and kept throttled: the table never
+/// holds more than its capacity, every churning key is served, and no hot
+/// key is ever evicted (an evicted hot key would start fresh and be admitted
+/// beyond its rate — the admitted counts prove it never happened).
+#[test]
+fn churn_ten_million_keys_keeps_throttled_keys() {
+    let distinct: u64 = if cfg!(miri) {
+        2_000
+    } else if cfg!(debug_assertions) {
+        1_000_000
+    } else {
+        10_000_000
+    };
+    let slots: Vec<Slot> = (0..4096).map(|_| Slot::new()).collect();
+    // Hot keys: 1 per 1000 ns, burst 1. Churning keys: the same.
+    let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(1_000), 1).unwrap())];
+    let table = Keyed::new(&slots, &plans, 0xC0FFEE, Full::Deny, NoClock).unwrap();
+    let hot: Vec<u64> = (0..64).map(|i| u64::MAX - i).collect();
+    let mut hot_admitted = vec![0u64; hot.len()];
+    let mut churn_denied = 0u64;
+    let step = 10; // ns per churning key
+    for i in 0..distinct {
+        let now = Instant::from_nanos(i * step);
+        if !table.check_at(&i, 0, now, 1).is_allowed() {
+            churn_denied += 1;
+        }
+        if i % 16 == 0 {
+            for (h, n) in hot.iter().zip(hot_admitted.iter_mut()) {
+                *n += u64::from(table.check_at(h, 0, now, 1).is_allowed());
+            }
+        }
+        if i % 65_536 == 0 {
+            assert!(table.len() <= table.capacity());
+        }
+    }
+    let elapsed = distinct * step;
+    for (h, &n) in hot.iter().zip(&hot_admitted) {
+        // At most B + elapsed / T: a hot key that had been evicted and
+        // re-inserted fresh would have been admitted more.
+        assert!(n <= 1 + elapsed / 1_000, "hot key {h}: {n} admitted");
+        assert!(n >= elapsed / 1_000 / 2, "hot key {h}: only {n} admitted");
+    }
+    assert!(table.len() <= table.capacity());
+    // Each churning key is idle 1 µs after its check, so slots keep freeing.
+    assert!(churn_denied < distinct / 100, "{churn_denied} of {distinct} new keys found no room");
+}
