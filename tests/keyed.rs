@@ -71,22 +71,20 @@ impl Model {
             return fresh; // nothing to track
         }
         if !self.keys.contains_key(&key) {
-            if let Some(cap) = self.cap {
-                if self.keys.len() >= cap {
-                    let idle = self
-                        .keys
-                        .iter()
-                        .find(|(_, l)| l.peek_at(now, 0).reset_after() == Nanos::ZERO)
-                        .map(|(&k, _)| k);
-                    match idle {
-                        Some(k) => {
-                            self.keys.remove(&k);
-                        }
-                        // No room: a fresh key's decision, not stored. (Under
-                        // `Full::Deny` the test turns an admission into the
-                        // table's denial.)
-                        None => return fresh,
+            if self.cap.is_some_and(|cap| self.keys.len() >= cap) {
+                let idle = self
+                    .keys
+                    .iter()
+                    .find(|(_, l)| l.peek_at(now, 0).reset_after() == Nanos::ZERO)
+                    .map(|(&k, _)| k);
+                match idle {
+                    Some(k) => {
+                        self.keys.remove(&k);
                     }
+                    // No room: a fresh key's decision, not stored. (Under
+                    // `Full::Deny` the test turns an admission into the
+                    // table's denial.)
+                    None => return fresh,
                 }
             }
             self.keys.insert(key, LocalGcra::new(q, NoClock));
