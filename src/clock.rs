@@ -295,14 +295,17 @@ impl ManualClock {
 
     /// Moves the time forward by `d`, saturating at [`Instant::MAX`].
     pub fn advance(&self, d: Nanos) {
-        crate::sync::update_word(&self.nanos, |t| (Some(t.saturating_add(d.0)), ()));
+        // Release, like `set`: pairs with the Acquire in `now`. Relaxed on a
+        // failed attempt (it is retried from the value seen).
+        let _ =
+            self.nanos.fetch_update(Ordering::Release, Ordering::Relaxed, |t| Some(t.saturating_add(d.0)));
     }
 }
 
 impl Clock for ManualClock {
     #[inline]
     fn now(&self) -> Instant {
-        // Acquire pairs with the Release in `set` (and the CAS in `advance`).
+        // Acquire pairs with the Release in `set` and in `advance`.
         Instant(self.nanos.load(Ordering::Acquire))
     }
 }

@@ -139,6 +139,18 @@ impl Window {
         }
     }
 
+    /// An empty window at `at` with `fields` zero counts: the state of a key
+    /// seen first at `at` (for the keyed table).
+    pub(crate) const fn fresh_at(&self, at: Instant, fields: u32) -> u64 {
+        match self.index(at) {
+            Some(i) => match i.checked_shl(self.count_bits.saturating_mul(fields)) {
+                Some(w) => w,
+                None => 0,
+            },
+            None => 0,
+        }
+    }
+
     /// The first nanosecond of window `index + k` (saturating).
     #[inline]
     pub(crate) const fn start(&self, index: u64, k: u64) -> u64 {

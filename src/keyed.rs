@@ -106,7 +106,7 @@ use crate::error::Error;
 use crate::fixed_window::Window;
 use crate::quota::Quota;
 use crate::sliding_window::Sliding;
-use crate::sync::{AtomicU128, Ordering};
+use crate::sync::{AtomicU64, AtomicU128, Ordering};
 use crate::token_bucket::Refill;
 use crate::{fixed_window, gcra, leaky_bucket, sliding_window, token_bucket};
 
@@ -138,6 +138,21 @@ impl Plan {
             Self::LeakyMeter(q) => leaky_bucket::decide(state, now, cost, q),
             Self::FixedWindow(w) => fixed_window::decide(state, now, cost, w),
             Self::SlidingWindow(s) => sliding_window::decide(state, now, cost, s),
+        }
+    }
+
+    /// The state of a key seen for the first time at `at`: full at `at` and
+    /// later, and — for a caller whose clock reads earlier than `at` — no
+    /// fuller than a key that was idle at `at` would be (so an eviction at
+    /// `at` never gives a stale-clock caller a fresher state than the
+    /// evicted key had, SPEC K1 with S4).
+    #[must_use]
+    pub fn fresh_at(&self, at: Instant) -> u64 {
+        match self {
+            Self::Gcra(q) | Self::TokenBucket(q) | Self::LeakyMeter(q) => q.ticks(at),
+            Self::IntervalBucket(r) => r.fresh_at(at),
+            Self::FixedWindow(w) => w.fresh_at(at, 1),
+            Self::SlidingWindow(s) => s.fresh_at(at),
         }
     }
 
@@ -218,6 +233,9 @@ pub struct Keyed<'a, C> {
     plans: &'a [Plan],
     seed: (u64, u64),
     full: Full,
+    /// The latest instant at which an entry was evicted: new keys start
+    /// fresh as of this instant at the earliest (see [`Plan::fresh_at`]).
+    last_eviction: AtomicU64,
     clock: C,
 }
 
@@ -247,7 +265,7 @@ impl<'a, C> Keyed<'a, C> {
         }
         #[allow(clippy::cast_possible_truncation)] // the halves
         let seed = ((seed >> 64) as u64, seed as u64);
-        Ok(Self { slots, plans, seed, full, clock })
+        Ok(Self { slots, plans, seed, full, last_eviction: AtomicU64::new(0), clock })
     }
 
     /// Slots of storage.
@@ -279,6 +297,12 @@ impl<'a, C> Keyed<'a, C> {
     #[must_use]
     pub const fn clock(&self) -> &C {
         &self.clock
+    }
+
+    /// The bucket a key lives in (or next to): for diagnostics, e.g. to see
+    /// whether traffic concentrates on a few buckets.
+    pub fn home_bucket<K: Key + ?Sized>(&self, key: &K) -> usize {
+        self.locate(key).0
     }
 
     /// The home bucket and fingerprint of a key.
@@ -375,6 +399,11 @@ impl<'a, C> Keyed<'a, C> {
     /// Installs `fp` (fresh state) in an empty or idle slot of the window,
     /// under the home bucket's lock.
     fn insert(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
+        // Without the lock first: a new key at a full window is answered
+        // without writing anything (not even the lock bit).
+        if let Choice::Full(retry) = self.choose(home, fp, now, Ordering::Relaxed) {
+            return Inserted::Full(retry);
+        }
         let Some(lock) = self.slots.get(home.saturating_mul(BUCKET)) else {
             return Inserted::Full(Nanos::MAX);
         };
@@ -391,46 +420,78 @@ impl<'a, C> Keyed<'a, C> {
         result
     }
 
+    /// Where `fp` would go: already present, an empty slot, the most idle
+    /// evictable slot, or nowhere (with the earliest a slot may free up).
+    fn choose(&self, home: usize, fp: u64, now: Instant, order: Ordering) -> Choice<'_> {
+        let mut empty = None;
+        let mut idle: Option<(&Slot, u128)> = None;
+        let mut soonest = Nanos::MAX;
+        for s in self.window(home) {
+            let w = s.0.load(order);
+            let f = fingerprint(w);
+            if f == fp {
+                return Choice::Present;
+            }
+            if f == 0 {
+                empty = empty.or(Some((s, w)));
+                continue;
+            }
+            match self.plans.get(plan_of(w)).map(|p| p.idle_after(state_of(w), now)) {
+                // The most idle: the smallest state (the oldest instant,
+                // among keys of one plan).
+                Some(Nanos::ZERO) if idle.is_none_or(|(_, iw)| state_of(w) < state_of(iw)) => {
+                    idle = Some((s, w));
+                }
+                Some(Nanos::ZERO) | None => {}
+                Some(after) => soonest = soonest.min(after),
+            }
+        }
+        match (empty, idle) {
+            (Some((s, w)), _) => Choice::Empty(s, w),
+            (None, Some((s, w))) => Choice::Evict(s, w),
+            (None, None) => Choice::Full(soonest),
+        }
+    }
+
     fn insert_locked(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
         #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
         let tag = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT);
         loop {
-            let mut empty = None;
-            let mut idle: Option<(&Slot, u128, u64)> = None;
-            let mut soonest = Nanos::MAX;
-            for s in self.window(home) {
-                let w = s.0.load(Ordering::Relaxed);
-                let f = fingerprint(w);
-                if f == fp {
-                    return Inserted::Yes; // inserted meanwhile (by a check that lost a race)
-                }
-                if f == 0 {
-                    empty = empty.or(Some((s, w)));
-                    continue;
-                }
-                let stored = self.plans.get(plan_of(w));
-                match stored.map(|p| p.idle_after(state_of(w), now)) {
-                    // The most idle: the smallest state (oldest instant).
-                    Some(Nanos::ZERO) if idle.is_none_or(|(_, _, st)| state_of(w) < st) => {
-                        idle = Some((s, w, state_of(w)));
-                    }
-                    Some(Nanos::ZERO) => {}
-                    Some(after) => soonest = soonest.min(after),
-                    None => {}
-                }
-            }
-            let Some((slot, old)) = empty.or(idle.map(|(s, w, _)| (s, w))) else {
-                return Inserted::Full(soonest);
+            // Acquire: a slot re-keyed by an eviction is seen together with
+            // that eviction's `last_eviction` (stored before it, Release).
+            let (slot, old, evicting) = match self.choose(home, fp, now, Ordering::Acquire) {
+                Choice::Present => return Inserted::Yes,
+                Choice::Full(retry) => return Inserted::Full(retry),
+                Choice::Empty(s, w) => (s, w, false),
+                Choice::Evict(s, w) => (s, w, true),
             };
+            if evicting {
+                // Before the eviction is visible: a caller that later finds
+                // the evicted key missing starts it no fresher than now.
+                let _ = self.last_eviction.fetch_max(now.as_nanos(), Ordering::Release);
+            }
+            // A new key starts fresh as of the latest eviction (never fresher
+            // than a key evicted then), at `now` at the earliest.
+            let since = Instant::from_nanos(now.as_nanos().max(self.last_eviction.load(Ordering::Acquire)));
+            let fresh = self.plans.get(plan).map_or(0, |p| p.fresh_at(since));
             // Keep the lock bit of the word observed (set on the home
             // bucket's first slot while we hold it); everything else is the
-            // new key, fresh. Conditional on exactly the word observed (K1).
-            let new = (old & LOCK) | tag;
-            if slot.0.compare_exchange(old, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            // new key. Conditional on exactly the word observed (K1).
+            // Release: publishes the eviction mark above with the re-keying.
+            let new = (old & LOCK) | tag | u128::from(fresh);
+            if slot.0.compare_exchange(old, new, Ordering::Release, Ordering::Relaxed).is_ok() {
                 return Inserted::Yes;
             }
         }
     }
+}
+
+/// Where a new key goes.
+enum Choice<'s> {
+    Present,
+    Empty(&'s Slot, u128),
+    Evict(&'s Slot, u128),
+    Full(Nanos),
 }
 
 enum Inserted {
@@ -440,26 +501,44 @@ enum Inserted {
 }
 
 /// A value the keyed table can be keyed by: integers, byte strings, IP
-/// addresses and tuples of them ("endpoint + client"). Variable-length
-/// parts are length-prefixed, so `("ab", "c")` and `("a", "bc")` differ.
+/// addresses and tuples of them ("endpoint + client"). Every part carries a
+/// type tag and variable-length parts a length, so `("ab", "c")` and
+/// `("a", "bc")` differ, and keys of different types never collide by
+/// construction (only by a fingerprint collision, see the module docs).
 pub trait Key {
     /// Feeds the key to the hasher.
     fn write_key(&self, h: &mut KeyHasher);
 }
 
+/// Type tags: keys of different types never hash alike by construction
+/// (`(1u32, 2u32)` is not `0x2_0000_0001u64`; `-1i32` is not `u32::MAX`).
+mod tag {
+    pub(super) const BYTES: u8 = 0x01;
+    pub(super) const IPV4: u8 = 0x04;
+    pub(super) const IPV6: u8 = 0x06;
+    pub(super) const UNSIGNED: u8 = 0x10;
+    pub(super) const SIGNED: u8 = 0x20;
+}
+
 macro_rules! int_keys {
-    ($($t:ty),*) => {$(
+    ($tag:expr; $($t:ty),*) => {$(
         impl Key for $t {
             fn write_key(&self, h: &mut KeyHasher) {
-                h.write(&self.to_le_bytes());
+                // The tag, then the width, then the value.
+                let bytes = self.to_le_bytes();
+                #[allow(clippy::cast_possible_truncation)] // at most 16 bytes
+                h.write(&[$tag, bytes.len() as u8]);
+                h.write(&bytes);
             }
         }
     )*};
 }
-int_keys!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+int_keys!(tag::UNSIGNED; u8, u16, u32, u64, u128, usize);
+int_keys!(tag::SIGNED; i8, i16, i32, i64, i128, isize);
 
 impl Key for [u8] {
     fn write_key(&self, h: &mut KeyHasher) {
+        h.write(&[tag::BYTES]);
         h.write(&(self.len() as u64).to_le_bytes());
         h.write(self);
     }
@@ -485,14 +564,14 @@ impl<K: Key + ?Sized> Key for &K {
 
 impl Key for core::net::Ipv4Addr {
     fn write_key(&self, h: &mut KeyHasher) {
-        h.write(&[4]);
+        h.write(&[tag::IPV4]);
         h.write(&self.octets());
     }
 }
 
 impl Key for core::net::Ipv6Addr {
     fn write_key(&self, h: &mut KeyHasher) {
-        h.write(&[6]);
+        h.write(&[tag::IPV6]);
         h.write(&self.octets());
     }
 }
@@ -525,6 +604,9 @@ pub struct KeyHasher {
 
 impl KeyHasher {
     fn new((k0, k1): (u64, u64)) -> Self {
+        // The four initialisation constants of SipHash; the second is
+        // xored with 0xee for the 128-bit output variant (0x…6d ^ 0xee =
+        // 0x…83).
         Self {
             v: [
                 k0 ^ 0x736f_6d65_7073_6575,
@@ -611,6 +693,9 @@ mod tests {
         assert_eq!(hash("x", (5, 6)), hash(&"x", (5, 6)));
         let v4 = core::net::Ipv4Addr::new(1, 2, 3, 4);
         assert_ne!(hash(&v4, (0, 0)), hash(&u32::from_be_bytes([1, 2, 3, 4]), (0, 0)));
+        // Type tags: no cross-type sharing by construction.
+        assert_ne!(hash(&(1u32, 2u32), (0, 0)), hash(&0x2_0000_0001u64, (0, 0)));
+        assert_ne!(hash(&-1i32, (0, 0)), hash(&u32::MAX, (0, 0)));
     }
 
     #[test]

@@ -167,9 +167,14 @@ impl Cell {
             let params: P = self.read(generation);
             match decide(state, &params) {
                 (Some(next), result) if next != state => {
-                    // Relaxed on success: the word carries no other data. It
-                    // fails if the generation moved, so an admission is never
-                    // committed under parameters that were being replaced.
+                    // Acquire fence: if a slot read saw a reconfiguration's
+                    // store, the CAS below is ordered after that
+                    // reconfiguration's generation bump (as in `stable`), so
+                    // it fails. Relaxed on success: the word carries no other
+                    // data. It fails whenever the generation moved, so an
+                    // admission is never committed under parameters that were
+                    // being replaced.
+                    fence(Ordering::Acquire);
                     if self
                         .word
                         .compare_exchange(word, join(generation, next), Ordering::Relaxed, Ordering::Relaxed)

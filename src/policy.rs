@@ -15,17 +15,22 @@
 //! member, decides with the pure function (a denial returns right there,
 //! having written nothing), then charges the members in index order, each
 //! with one compare-and-swap from the exact word it decided on. If a member
-//! changed in between, the members already charged are given back — exactly
+//! changed in between, the members already charged are given back exactly
 //! (compare-and-swap back to the word before) when nothing touched them
-//! since, otherwise by refunding the cost (never above the burst) — and the
-//! whole decision is retried on fresh words.
+//! since — and the
+//! whole decision is retried on fresh words. A member that changed between
+//! its charge and the rollback keeps the charge (see Guarantees).
 //!
 //! # Guarantees
 //!
 //! - **No member ever over-admits**: every charge is an ordinary GCRA
 //!   admission on that member's current word.
-//! - **All or none**: a request that is finally rejected leaves no member
-//!   charged (what a rollback could not restore exactly it refunds).
+//! - **All or none, up to lost races**: a request that is finally rejected
+//!   leaves no member charged — except a member that another thread changed
+//!   between this request's charge and its rollback: that member keeps the
+//!   charge (an under-admission of `cost` on it), because giving it back
+//!   then could hand a permit out twice. Without contention on the members
+//!   there is no rollback at all.
 //! - **Not linearizable**: while a charge is in flight (between the first
 //!   member's compare-and-swap and the last one's, or a rollback), a
 //!   concurrent request may see a member already charged for a request that
@@ -210,7 +215,7 @@ impl<C, const N: usize> Policy<C, N> {
             if !decision.is_allowed() {
                 return decision;
             }
-            if self.charge(&seen, &next, now, cost) {
+            if self.charge(&seen, &next) {
                 return decision;
             }
         }
@@ -218,7 +223,7 @@ impl<C, const N: usize> Policy<C, N> {
 
     /// Charges members in order from exactly `seen` to `next`; on a lost
     /// race rolls back the members already charged and returns false.
-    fn charge(&self, seen: &[u64; N], next: &[u64; N], now: Instant, cost: u32) -> bool {
+    fn charge(&self, seen: &[u64; N], next: &[u64; N]) -> bool {
         let mut charged = 0usize;
         for ((state, &from), &to) in self.states.iter().zip(seen.iter()).zip(next.iter()) {
             // Strong CAS from the exact word decided on; Relaxed as in
@@ -231,12 +236,13 @@ impl<C, const N: usize> Policy<C, N> {
         if charged == N {
             return true;
         }
-        let members =
-            self.states.iter().zip(seen.iter().zip(next.iter())).zip(self.quotas.iter()).take(charged);
-        for ((state, (&before, &after)), q) in members {
-            if before != after && !restore_word(state, after, before) {
-                // Touched since: give the cost back instead (never above the burst).
-                update_word(state, |w| (Some(gcra::refund(w, now, cost, q)), ()));
+        for (state, (&before, &after)) in self.states.iter().zip(seen.iter().zip(next.iter())).take(charged) {
+            // Give the charge back exactly, if nothing touched the member
+            // since. If something did, keep it: a later admission may have
+            // been scheduled on top of it, or (after an idle gap) beside it,
+            // and subtracting it could hand that permit out twice.
+            if before != after {
+                let _ = restore_word(state, after, before);
             }
         }
         false

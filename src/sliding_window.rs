@@ -118,6 +118,11 @@ impl Sliding {
     pub const fn length(&self) -> Nanos {
         self.window.length()
     }
+
+    /// Empty windows at `at`: the state of a key seen first at `at`.
+    pub(crate) const fn fresh_at(&self, at: Instant) -> u64 {
+        self.window.fresh_at(at, 2)
+    }
 }
 
 /// `a / b` for `u128` by a `u64`, on the fast 64-bit path when `a` fits.
@@ -365,7 +370,7 @@ fn evaluate<const N: usize>(
     let mut d = w.decision(now, if full { 0 } else { limit.saturating_sub(sum) });
     d.reset_at = log.entries.back().filter(live).map_or(0, |e| e.at.saturating_add(len));
     let cost = u64::from(cost);
-    if cost > limit || N == 0 {
+    if cost > limit {
         d.outcome = Outcome::Impossible;
         return (d, None);
     }

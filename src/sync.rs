@@ -101,15 +101,18 @@ pub(crate) use const_fn;
 ///
 /// # Ordering
 ///
-/// All operations are `Relaxed`. Every piece of limiter state lives in this
-/// one word, so the word's modification order alone orders the decisions: a
-/// successful CAS is a read-modify-write and always reads the latest value in
-/// that order, so an admission is always computed from the current state. A
-/// denial may be computed from a slightly stale load, but limiter state only
-/// moves towards "less capacity left" between writes that this thread has not
-/// yet seen, so a denial on the stale word is also a denial on the fresh one.
-/// No other memory is published through the word, so no Acquire/Release pair
-/// is needed.
+/// All operations are `Relaxed`. Every piece of a limiter's state lives in
+/// this one word, so the word's modification order alone orders the
+/// decisions: a successful CAS is a read-modify-write and always reads the
+/// latest value in that order, so an admission is always computed from the
+/// current state. A denial (or peek) is computed from the value its load
+/// returned — by coherence a value that was current at some point before
+/// the load completed and no older than anything this thread saw before —
+/// and is ordered at that point. (On hardware that point is within the
+/// call; the abstract model does not promise real-time order for relaxed
+/// loads, which is why the loom models check sequential consistency, SPEC
+/// C2, rather than real-time linearizability.) No other memory is published
+/// through the word, so no Acquire/Release pair is needed.
 #[inline]
 pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Option<u64>, R)) -> R {
     // Relaxed: see "Ordering" above; the value is only a starting guess that

@@ -126,13 +126,15 @@ fn take(full_at: u64, now: Instant, cost: u32, quota: &Quota, debt: u64) -> (u64
     }
     // cost <= burst, so need <= capacity.
     let need = cost.saturating_mul(per_token);
-    let enough = tokens.saturating_add(debt) >= need;
+    // Compare the unclamped deficit (more than the capacity after the clock
+    // stepped back): `tokens + debt >= need` with tokens possibly negative.
+    let enough = missing <= capacity.saturating_add(debt).saturating_sub(need);
     match now_t.checked_add(missing.saturating_add(need)) {
         Some(next) if enough => {
             d.avail = tokens.saturating_sub(need);
             d.reset_at = next;
             // In debt: act once the bucket is back to zero tokens.
-            d.ready_at = now_t.saturating_add(need.saturating_sub(tokens));
+            d.ready_at = next.saturating_sub(capacity);
             (next, d)
         }
         // Enough tokens, but past the end of the tick range: saturate
@@ -343,6 +345,12 @@ impl Refill {
         self.stepped(now.as_nanos()).saturating_add(in_new)
     }
 
+    /// A full bucket as of `at` that is no fuller at earlier instants than
+    /// one that was full exactly at `at` (for the keyed table).
+    pub(crate) const fn fresh_at(&self, at: Instant) -> u64 {
+        self.stepped(at.as_nanos())
+    }
+
     /// Tokens refilled by instant `t` since the origin: `⌊t / every⌋·amount`.
     #[inline]
     const fn stepped(&self, t: u64) -> u64 {
@@ -378,7 +386,8 @@ fn take_interval(v: u64, now: Instant, cost: u32, r: &Refill, debt: u64) -> (u64
     if cost == 0 {
         return (v, d);
     }
-    let enough = tokens.saturating_add(debt) >= cost;
+    // The unclamped deficit, as in the continuous bucket.
+    let enough = missing <= r.capacity.saturating_add(debt).saturating_sub(cost);
     match now_v.checked_add(missing.saturating_add(cost)) {
         Some(next) if enough => {
             d.avail = tokens.saturating_sub(cost);

@@ -349,3 +349,26 @@ fn cancel_on_another_limiter_does_nothing() {
     assert!(!b.cancel(&r));
     assert!(a.cancel(&r));
 }
+
+/// Regression (found in review): `TokenBucket::reserve_at` with a stale
+/// `now` clamped the deficit at the capacity and granted a reservation that
+/// GCRA and the leaky meter deny (three permits acting within one `T` with
+/// a burst of 1). The interval bucket granted a wait beyond `max_wait`.
+#[test]
+fn regression_reserve_with_stale_now_never_over_admits() {
+    let q = Quota::per_second(1).unwrap();
+    let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
+    let tb = TokenBucket::new(q, NoClock);
+    let g = Gcra::new(q, NoClock);
+    for (at, wait) in
+        [(sec(10), Nanos::from_secs(1)), (sec(10), Nanos::from_secs(1)), (sec(0), Nanos::from_secs(1))]
+    {
+        let (a, b) = (tb.reserve_at(at, 1, wait), g.reserve_at(at, 1, wait));
+        assert_eq!(a.decision(), b.decision(), "token bucket and GCRA disagree at {at:?}");
+    }
+    assert!(!tb.reserve_at(sec(0), 1, Nanos::from_secs(1)).is_granted());
+    let ib = IntervalBucket::new(Refill::from_quota(q).unwrap(), NoClock);
+    assert!(ib.check_at(sec(10), 1).is_allowed());
+    let r = ib.reserve_at(sec(0), 1, Nanos::from_secs(1));
+    assert!(!r.is_granted() || r.wait() <= Nanos::from_secs(1), "granted a wait of {:?}", r.wait());
+}

@@ -204,3 +204,54 @@ fn churn_ten_million_keys_keeps_throttled_keys() {
     // Each churning key is idle 1 µs after its check, so slots keep freeing.
     assert!(churn_denied < distinct / 100, "{churn_denied} of {distinct} new keys found no room");
 }
+
+/// Regression (found in review): an eviction at `R` followed by a check of
+/// the evicted key at a stale instant before `R` re-inserted it with a
+/// state "full at every instant", admitting it at the stale instant although
+/// the key (had it stayed) was still throttled then. New keys now start
+/// fresh as of the latest eviction.
+#[test]
+fn regression_eviction_then_stale_check_does_not_readmit() {
+    let slots: [Slot; 16] = Default::default(); // 4 buckets; windows {b, b+1}
+    let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
+    let table = Keyed::new(&slots, &plans, 99, Full::Deny, NoClock).unwrap();
+    let home = |k: u64| table.home_bucket(&k);
+    let keys_in = |b: usize, n: usize, skip: &[u64]| -> Vec<u64> {
+        (1000..).filter(|k| home(*k) == b && !skip.contains(k)).take(n).collect()
+    };
+    let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
+    // X lives in bucket 0 and is admitted at 0 s (idle again from 1 s).
+    let x = keys_in(0, 1, &[])[0];
+    assert!(table.check_at(&x, 0, sec(0), 1).is_allowed());
+    // Fill the rest of bucket 0 and all of bucket 3 at 5 s (throttled then).
+    for k in keys_in(0, 3, &[x]).into_iter().chain(keys_in(3, 4, &[])) {
+        assert!(table.check_at(&k, 0, sec(5), 1).is_allowed());
+    }
+    // Y (home 3, window {3, 0}) arrives at 5 s: the only idle slot is X's.
+    let y = keys_in(3, 5, &[])[4];
+    assert!(table.check_at(&y, 0, sec(5), 1).is_allowed());
+    // X at a stale 0 s: not admitted (as if it had never been evicted).
+    assert!(!table.check_at(&x, 0, sec(0), 1).is_allowed());
+    // …and at 5 s exactly once.
+    assert!(table.check_at(&x, 0, sec(5), 1).is_allowed());
+    assert!(!table.check_at(&x, 0, sec(5), 1).is_allowed());
+}
+
+/// Regression (found in review): keys of different types hashed alike, so
+/// `(1u32, 2u32)` and `0x2_0000_0001u64` shared one limiter.
+#[test]
+fn regression_keys_of_different_types_never_share_a_state() {
+    let slots: Vec<Slot> = (0..64).map(|_| Slot::new()).collect();
+    let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
+    let table = Keyed::new(&slots, &plans, 1, Full::Deny, NoClock).unwrap();
+    let t = Instant::ZERO;
+    // Each is a distinct key with its own burst of 1.
+    assert!(table.check_at(&(1u32, 2u32), 0, t, 1).is_allowed());
+    assert!(table.check_at(&0x2_0000_0001u64, 0, t, 1).is_allowed());
+    assert!(table.check_at(&-1i32, 0, t, 1).is_allowed());
+    assert!(table.check_at(&u32::MAX, 0, t, 1).is_allowed());
+    assert!(table.check_at(&"ab", 0, t, 1).is_allowed());
+    assert_eq!(table.len(), 5);
+    // A string and its bytes are the same key, by design.
+    assert!(!table.check_at(&b"ab"[..], 0, t, 1).is_allowed());
+}

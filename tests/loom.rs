@@ -369,3 +369,33 @@ fn keyed_eviction_racing_update() {
         assert!(new, "no idle slot was reclaimed");
     });
 }
+
+/// Regression (found in review): a policy whose rollback found a member
+/// changed refunded its charge at its own (stale) instant, which could free
+/// a permit another thread had just been admitted on after an idle gap —
+/// two admissions at once on a member with a burst of 1. A changed member
+/// now keeps the charge (an under-admission, never an over-admission).
+#[test]
+fn policy_rollback_never_frees_a_later_admission() {
+    use ratecore::Policy;
+    model(|| {
+        let quotas = [
+            Quota::new(1, Nanos::from_nanos(100), 1).unwrap(),
+            Quota::new(1, Nanos::from_nanos(100), 1).unwrap(),
+        ];
+        let p = Arc::new(Policy::new(quotas, NoClock));
+        let (p1, p2) = (Arc::clone(&p), Arc::clone(&p));
+        // B takes member 1's permit (so the policy may lose its race there);
+        // C is admitted on member 0 much later (after an idle gap).
+        let b = loom::thread::spawn(move || p1.check_member_at(1, Instant::ZERO, 1).unwrap().is_allowed());
+        let c = loom::thread::spawn(move || {
+            p2.check_member_at(0, Instant::from_nanos(500), 1).unwrap().is_allowed()
+        });
+        let a = p.check_at(Instant::ZERO, 1).is_allowed();
+        let (b, c) = (b.join().unwrap(), c.join().unwrap());
+        assert!(a != b, "member 1 (burst 1) admitted twice");
+        // Member 0 at 500 ns: C may have been admitted; then nothing more.
+        let again = p.check_member_at(0, Instant::from_nanos(500), 1).unwrap().is_allowed();
+        assert!(!(c && again), "member 0 admitted twice at 500 ns");
+    });
+}
