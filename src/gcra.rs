@@ -102,13 +102,14 @@ pub fn reserve(tat: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &Quota
 }
 
 /// Gives `cost` permits back at `now`: the theoretical arrival time moves
-/// back by `cost·T`, never before `now` (never above the burst).
+/// back by `cost·T`, never before `now` (never above the burst). Nothing is
+/// given back while a reservation is still waiting: its slot is promised.
 #[inline]
 #[must_use]
 pub fn refund(tat: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
     let now_t = quota.ticks(now);
-    if tat <= now_t {
-        return tat; // already full
+    if tat <= now_t || quota.waiting(now_t, tat) {
+        return tat; // already full, or a reservation waits (see `Quota::waiting`)
     }
     tat.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
 }
@@ -140,24 +141,29 @@ fn admit(tat: u64, now: Instant, cost: u32, quota: &Quota, slack: u64) -> (u64, 
     let fits = capacity.saturating_sub(take);
     let room = fits.saturating_add(slack);
     let queued = base.saturating_sub(now_t);
-    match base.checked_add(take) {
-        Some(next) if queued <= room => {
+    if queued > room {
+        // Passes once `now` reaches `base − room` ticks (> now_t here), if
+        // its slots then fit in the tick range at all.
+        if base.checked_add(take).is_some() {
+            d.deny_until(base.saturating_sub(room));
+        } else {
+            d.deny_never();
+        }
+        return (tat, d);
+    }
+    match base.checked_add(take).and_then(|next| quota.settle(now_t, next)) {
+        Some((next, ready)) => {
             d.avail = fits.saturating_sub(queued);
             d.reset_at = next;
-            // Act once `now` reaches `next − capacity` (now or earlier
-            // unless this is a reservation that waits).
-            d.ready_at = base.saturating_sub(fits);
+            // Act at `next − capacity`: now or earlier, unless this is a
+            // reservation that waits.
+            d.ready_at = ready;
             (next, d)
         }
-        // Past the end of the tick range (`now` beyond the horizon):
-        // saturate toward denying.
-        None if queued <= room => {
+        // Past the end of the tick range (`now` beyond the horizon, or
+        // reservations piled up to it): saturate toward denying.
+        None => {
             d.deny_never();
-            (tat, d)
-        }
-        _ => {
-            // Passes once `now` reaches `base − room` ticks (> now_t here).
-            d.deny_until(base.saturating_sub(room));
             (tat, d)
         }
     }

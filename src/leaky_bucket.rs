@@ -90,8 +90,8 @@ pub fn reserve(empty_at: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &
 #[must_use]
 pub fn refund(empty_at: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
     let now_t = quota.ticks(now);
-    if empty_at <= now_t {
-        return empty_at; // already empty
+    if empty_at <= now_t || quota.waiting(now_t, empty_at) {
+        return empty_at; // already empty, or a reservation waits
     }
     empty_at.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
 }
@@ -116,23 +116,28 @@ fn pour(empty_at: u64, now: Instant, cost: u32, quota: &Quota, overflow: u64) ->
     let added = cost.saturating_mul(per);
     let fits = capacity.saturating_sub(added);
     let room = fits.saturating_add(overflow);
-    match now_t.checked_add(level.saturating_add(added)) {
-        Some(next) if level <= room => {
+    // The level after pouring ends at tick `now + level + added`.
+    let next = level.checked_add(added).and_then(|l| now_t.checked_add(l));
+    if level > room {
+        // Fits once the level has drained to `room`: at tick `empty_at −
+        // room` (no overflow) — if it then fits the tick range at all.
+        match next {
+            Some(_) => d.deny_until(empty_at.saturating_sub(room)),
+            None => d.deny_never(),
+        }
+        return (empty_at, d);
+    }
+    match next.and_then(|next| quota.settle(now_t, next)) {
+        Some((next, ready)) => {
             d.avail = fits.saturating_sub(level);
             d.reset_at = next;
             // Overflowing (a reservation): act once it has drained to fit.
-            d.ready_at = empty_at.max(now_t).saturating_sub(fits);
+            d.ready_at = ready;
             (next, d)
         }
         // Fits, but past the end of the tick range: saturate toward denying.
-        None if level <= room => {
+        None => {
             d.deny_never();
-            (empty_at, d)
-        }
-        _ => {
-            // Fits once the level has drained to `room`: at tick
-            // `empty_at − room` (no overflow).
-            d.deny_until(empty_at.saturating_sub(room));
             (empty_at, d)
         }
     }

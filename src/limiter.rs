@@ -74,15 +74,28 @@ pub trait Limiter {
 /// assert_eq!(r.wait(), Nanos::from_secs(1));
 /// let taken = l.state();
 /// // Changed our mind: give it back exactly.
-/// assert!(l.cancel(&r));
+/// assert!(l.cancel(r));
 /// assert_ne!(l.state(), taken);
 /// // A wait beyond the caller's maximum takes nothing.
 /// let too_far = l.reserve_at(Instant::ZERO, 1, Nanos::from_millis(999));
 /// assert!(!too_far.is_granted());
 /// # Ok::<(), ratecore::Error>(())
 /// ```
+///
+/// Not `Clone`: [`cancel`](crate::Gcra::cancel) consumes it, so a
+/// reservation can be given back at most once (a second cancel, which once
+/// handed back a later admission with the same state word, does not
+/// compile):
+///
+/// ```compile_fail
+/// # use ratecore::{Gcra, Instant, Nanos, NoClock, Quota};
+/// let l = Gcra::new(Quota::per_second(1).unwrap(), NoClock);
+/// let r = l.reserve_at(Instant::ZERO, 1, Nanos::ZERO);
+/// l.cancel(r);
+/// l.cancel(r); // use of a moved value
+/// ```
 #[must_use = "a granted reservation holds capacity until it is used or cancelled"]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Reservation {
     decision: Decision,
     /// The limiter it was taken from (its address), so that cancelling on
@@ -274,7 +287,7 @@ $(
             /// When something was taken after it, nothing is given back — its
             /// slot may already have been promised to a later request — and
             /// the caller may [`refund`](Self::refund_at) instead.
-            pub fn cancel(&self, r: &$crate::Reservation) -> bool {
+            pub fn cancel(&self, r: $crate::Reservation) -> bool {
                 match r.undo((self as *const Self).addr()) {
                     Some((from, to)) => $crate::sync::restore_word(&self.state, from, to),
                     None => false,
@@ -381,7 +394,7 @@ $(
 
             /// Gives a reservation back exactly if nothing was taken after it
             /// (and the limiter has not moved since); returns whether it did.
-            pub fn cancel(&mut self, r: &$crate::Reservation) -> bool {
+            pub fn cancel(&mut self, r: $crate::Reservation) -> bool {
                 match r.undo((self as *const Self).addr()) {
                     Some((from, to)) if self.state == from => {
                         self.state = to;

@@ -385,6 +385,37 @@ impl Quota {
         self.ticks(now).saturating_add(saturate_u64(in_new))
     }
 
+    /// Settles an admission whose slots end at tick `next`: returns the
+    /// state after it and the tick at which it may act (`next − capacity`).
+    /// A reservation that must wait has its slots moved to start at a whole
+    /// nanosecond (wasting less than 1 ns of capacity), so that acting at
+    /// `now + wait` — a whole number of nanoseconds — never bunches two
+    /// permits closer than their slots. `None` past the end of the tick
+    /// range.
+    #[inline]
+    pub(crate) const fn settle(&self, now_t: u64, next: u64) -> Option<(u64, u64)> {
+        let ready = next.saturating_sub(self.capacity);
+        if ready <= now_t {
+            return Some((next, ready));
+        }
+        let s = self.ticks_per_ns as u64;
+        match div_ceil(ready, s).checked_mul(s) {
+            Some(r) => match r.checked_add(self.capacity) {
+                Some(n) => Some((n, r)),
+                None => None,
+            },
+            None => None,
+        }
+    }
+
+    /// Whether a reservation is still waiting in a state whose slots end at
+    /// tick `state` (they reach beyond `now + capacity`): then nothing may be
+    /// refunded, or a later request could be given the waiting one's slot.
+    #[inline]
+    pub(crate) const fn waiting(&self, now_t: u64, state: u64) -> bool {
+        state.saturating_sub(now_t) > self.capacity
+    }
+
     /// An admitting decision skeleton in this quota's ticks: `avail` ticks of
     /// capacity left, full again at tick `reset_at`.
     #[inline]

@@ -93,13 +93,14 @@ pub fn reserve(full_at: u64, now: Instant, cost: u32, max_wait: Nanos, quota: &Q
     take(full_at, now, cost, quota, max_wait.as_nanos().saturating_mul(quota.ticks_per_ns()))
 }
 
-/// Puts `cost` tokens back at `now`, never above the capacity.
+/// Puts `cost` tokens back at `now`, never above the capacity; nothing
+/// while a reservation is still waiting (its slot is promised).
 #[inline]
 #[must_use]
 pub fn refund(full_at: u64, now: Instant, cost: u32, quota: &Quota) -> u64 {
     let now_t = quota.ticks(now);
-    if full_at <= now_t {
-        return full_at; // already full
+    if full_at <= now_t || quota.waiting(now_t, full_at) {
+        return full_at; // already full, or a reservation waits
     }
     full_at.saturating_sub(u64::from(cost).saturating_mul(quota.interval_ticks())).max(now_t)
 }
@@ -129,25 +130,31 @@ fn take(full_at: u64, now: Instant, cost: u32, quota: &Quota, debt: u64) -> (u64
     // Compare the unclamped deficit (more than the capacity after the clock
     // stepped back): `tokens + debt >= need` with tokens possibly negative.
     let enough = missing <= capacity.saturating_add(debt).saturating_sub(need);
-    match now_t.checked_add(missing.saturating_add(need)) {
-        Some(next) if enough => {
+    // The slots of this request end at `now + missing + need`.
+    let next = missing.checked_add(need).and_then(|m| now_t.checked_add(m));
+    if !enough {
+        // Tokens (plus the allowed debt) reach `need` when `missing` falls
+        // to `capacity + debt − need`: at tick `full_at − (capacity + debt −
+        // need)` (no overflow) — if the request then fits the tick range.
+        match next {
+            Some(_) => {
+                d.deny_until(full_at.saturating_sub(capacity.saturating_add(debt).saturating_sub(need)))
+            }
+            None => d.deny_never(),
+        }
+        return (full_at, d);
+    }
+    match next.and_then(|next| quota.settle(now_t, next)) {
+        Some((next, ready)) => {
             d.avail = tokens.saturating_sub(need);
             d.reset_at = next;
-            // In debt: act once the bucket is back to zero tokens.
-            d.ready_at = next.saturating_sub(capacity);
+            // In debt (a reservation): act once the bucket is back to zero.
+            d.ready_at = ready;
             (next, d)
         }
-        // Enough tokens, but past the end of the tick range: saturate
-        // toward denying.
-        None if enough => {
+        // Past the end of the tick range: saturate toward denying.
+        None => {
             d.deny_never();
-            (full_at, d)
-        }
-        _ => {
-            // Tokens (plus the allowed debt) reach `need` when `missing`
-            // falls to `capacity + debt − need`: at tick
-            // `full_at − (capacity + debt − need)` (no overflow).
-            d.deny_until(full_at.saturating_sub(capacity.saturating_add(debt).saturating_sub(need)));
             (full_at, d)
         }
     }
@@ -310,8 +317,8 @@ pub fn reserve_interval(v: u64, now: Instant, cost: u32, max_wait: Nanos, r: &Re
 #[must_use]
 pub fn refund_interval(v: u64, now: Instant, cost: u32, r: &Refill) -> u64 {
     let now_v = r.stepped(now.as_nanos());
-    if v <= now_v {
-        return v; // already full
+    if v <= now_v || v.saturating_sub(now_v) > r.capacity {
+        return v; // already full, or a reservation waits (its tokens are promised)
     }
     v.saturating_sub(u64::from(cost)).max(now_v)
 }
@@ -388,7 +395,7 @@ fn take_interval(v: u64, now: Instant, cost: u32, r: &Refill, debt: u64) -> (u64
     }
     // The unclamped deficit, as in the continuous bucket.
     let enough = missing <= r.capacity.saturating_add(debt).saturating_sub(cost);
-    match now_v.checked_add(missing.saturating_add(cost)) {
+    match missing.checked_add(cost).and_then(|m| now_v.checked_add(m)) {
         Some(next) if enough => {
             d.avail = tokens.saturating_sub(cost);
             d.reset_at = next;

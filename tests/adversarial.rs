@@ -273,11 +273,14 @@ fn row_11_one_per_century() {
 
 #[test]
 fn row_12_durations_of_2_pow_63_and_beyond() {
-    // A period of 2^63 ns (292 years) still fits beside the horizon, and
-    // its wait is exact; u64::MAX ns does not, and is refused.
+    // A period of 2^63 ns (292 years) still fits beside the horizon. The
+    // second permit's slot would end at 2^64 ns, past every representable
+    // instant: it saturates to "never" (Nanos::MAX), not a finite wait that
+    // could not be honoured, and no panic. u64::MAX ns is refused.
     let l = Gcra::new(Quota::new(1, Nanos::from_nanos(1 << 63), 1).unwrap(), NoClock);
     assert!(l.check_at(Instant::ZERO, 1).is_allowed());
-    assert_eq!(l.check_at(Instant::ZERO, 1).retry_after(), Some(Nanos::from_nanos(1 << 63)));
+    assert_eq!(l.check_at(Instant::ZERO, 1).retry_after(), Some(Nanos::MAX));
+    assert_eq!(l.check_at(Instant::from_nanos(1), 1).retry_after(), Some(Nanos::MAX));
     assert_eq!(Quota::new(1, Nanos::from_nanos(1 << 63), 2), Err(Error::Overflow));
     assert_eq!(Quota::new(1, Nanos::MAX, 1), Err(Error::Overflow));
     assert_eq!(Nanos::from_secs(u64::MAX), Nanos::MAX); // constructors saturate

@@ -131,7 +131,13 @@ impl Model for Queue {
             self.last = now_u;
         } else if cost > 0 {
             e.outcome = Outcome::Denied;
-            e.retry_after = Some(to_u64(ceil_div(queued + cost * self.t - cap, self.s)));
+            // Slots ending past the largest state word (ticks): never.
+            let end = now_u as u128 + queued + cost * self.t;
+            e.retry_after = Some(if end > u128::from(u64::MAX) {
+                u64::MAX
+            } else {
+                to_u64(ceil_div(queued + cost * self.t - cap, self.s))
+            });
         }
         e
     }

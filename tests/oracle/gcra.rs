@@ -22,6 +22,8 @@ impl Gcra {
 
     /// The model of what a `Quota` promises: its effective interval
     /// `interval_ticks / ticks_per_ns` ns (equal to `P/n` for exact quotas).
+    /// Its units are then exactly the limiter's ticks, so "past the largest
+    /// state word" is `> u64::MAX` here too.
     pub fn for_quota(q: &Quota) -> Self {
         Self::new(q.ticks_per_ns(), q.interval_ticks(), q.burst())
     }
@@ -55,7 +57,13 @@ impl Gcra {
             e.reset_after = to_u64(ceil_div(next - now_u, self.n));
         } else {
             e.outcome = Outcome::Denied;
-            e.retry_after = Some(to_u64(ceil_div(next - cap - now_u, self.n)));
+            // A request whose slots would end past the largest state word
+            // (in ticks) can never be recorded: it never passes.
+            e.retry_after = Some(if next > u128::from(u64::MAX) {
+                u64::MAX
+            } else {
+                to_u64(ceil_div(next - cap - now_u, self.n))
+            });
         }
         e
     }
