@@ -328,7 +328,7 @@ impl<'a, C> Keyed<'a, C> {
     }
 
     /// Checks `cost` permits for `key` on plan `plan` at an explicit
-    /// instant. A plan index out of range is [`Outcome::Impossible`].
+    /// instant. A plan index out of range is [`Outcome::Impossible`](crate::Outcome::Impossible).
     pub fn check_at<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32) -> Decision {
         self.run(key, plan, now, cost, true)
     }

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod quota;
 pub mod sliding_window;
 mod sync;
+pub mod tick;
 pub mod token_bucket;
 
 #[cfg(feature = "quanta")]
@@ -50,4 +51,5 @@ pub use live::{Carry, LiveGcra, LiveIntervalBucket, LiveTokenBucket};
 pub use policy::{Policy, PolicyDecision};
 pub use quota::{HORIZON, Quota};
 pub use sliding_window::{LocalSlidingLog, LocalSlidingWindow, Sliding, SlidingLog, SlidingWindow};
+pub use tick::{TickClock, TickCounter};
 pub use token_bucket::{IntervalBucket, LocalIntervalBucket, LocalTokenBucket, Refill, TokenBucket};

@@ -361,7 +361,7 @@ fn evaluate<const N: usize>(
     // An entry at `a` counts while `a > t − W` (written without `a + W`,
     // which would saturate near `u64::MAX` and expire entries early).
     let live = |e: &&Entry| t.checked_sub(len).is_none_or(|start| e.at > start);
-    let expired = log.entries.iter().take_while(|e| !live(e)).count();
+    let expired = log.entries.iter().take_while(|e| !live(e)).fold(0usize, |n, _| n.saturating_add(1));
     let expired_sum = log.entries.iter().take(expired).fold(0u64, |s, e| s.saturating_add(e.cost));
     let sum = log.sum.saturating_sub(expired_sum);
     let held = log.entries.len().saturating_sub(expired);
