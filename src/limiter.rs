@@ -122,11 +122,10 @@ impl Reservation {
         self.decision.is_allowed()
     }
 
-    /// How long to wait before acting (zero if the capacity was there now),
-    /// rounded up to the nanosecond: acting at `now + wait` is never before
-    /// the permit's exact slot. (With an emission interval that is not a
-    /// whole number of nanoseconds, two permits acted on at their rounded
-    /// instants can be up to 1 ns closer than the interval.)
+    /// How long to wait before acting (zero if the capacity was there now).
+    /// A waiting reservation's slot starts at a whole nanosecond, so acting
+    /// exactly at `now + wait` keeps every permit in its slot (SPEC S1 at
+    /// the acting instants).
     #[must_use]
     pub const fn wait(&self) -> Nanos {
         self.decision.wait()

@@ -300,14 +300,19 @@ pub fn reserve_interval(v: u64, now: Instant, cost: u32, max_wait: Nanos, r: &Re
     let late = now.as_nanos().saturating_add(max_wait.as_nanos());
     let debt = r.stepped(late).saturating_sub(r.stepped(now.as_nanos()));
     let (next, mut d) = take_interval(v, now, cost, r, debt);
-    if d.retry_after().is_some() && max_wait > Nanos::ZERO {
+    if d.retry_after().is_some() && max_wait > Nanos::ZERO && !d.never {
         // Denied although refills were counted: it is granted once the
         // refill covering it is at most `max_wait` away. That instant is
-        // `max_wait` before a refill boundary, so state it in nanoseconds.
-        let due = d.scale.to_nanos(v.saturating_add(u64::from(cost)).saturating_sub(r.capacity));
-        d.reset_at = d.scale.to_nanos(d.reset_at);
-        d.scale = Scale { div: 1, mul: 1 };
-        d.deny_until(due.saturating_sub(max_wait.as_nanos()));
+        // `max_wait` before a refill boundary, so state it in nanoseconds —
+        // unless that boundary is past u64::MAX ns: then never.
+        match r.instant_of(v.saturating_add(u64::from(cost)).saturating_sub(r.capacity)) {
+            Some(due) => {
+                d.reset_at = d.scale.to_nanos(d.reset_at);
+                d.scale = Scale { div: 1, mul: 1 };
+                d.deny_until(due.saturating_sub(max_wait.as_nanos()).max(now.as_nanos().saturating_add(1)));
+            }
+            None => d.deny_never(),
+        }
     }
     (next, d)
 }
@@ -356,6 +361,12 @@ impl Refill {
     /// one that was full exactly at `at` (for the keyed table).
     pub(crate) const fn fresh_at(&self, at: Instant) -> u64 {
         self.stepped(at.as_nanos())
+    }
+
+    /// The instant (ns) of the first refill at which the stepped clock
+    /// reaches `v` tokens; `None` if that is past `u64::MAX` ns.
+    const fn instant_of(&self, v: u64) -> Option<u64> {
+        div_ceil(v, self.amount).checked_mul(self.every)
     }
 
     /// Tokens refilled by instant `t` since the origin: `⌊t / every⌋·amount`.
@@ -408,7 +419,13 @@ fn take_interval(v: u64, now: Instant, cost: u32, r: &Refill, debt: u64) -> (u64
             (v, d)
         }
         _ => {
-            d.deny_until(v.saturating_sub(r.capacity.saturating_add(debt).saturating_sub(cost)));
+            // Passes at the refill bringing the tokens (plus the allowed
+            // debt) to `cost` — if that refill comes before u64::MAX ns.
+            let at = v.saturating_sub(r.capacity.saturating_add(debt).saturating_sub(cost));
+            match r.instant_of(at) {
+                Some(_) => d.deny_until(at),
+                None => d.deny_never(),
+            }
             (v, d)
         }
     }

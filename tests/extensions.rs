@@ -468,3 +468,24 @@ fn regression_retry_at_the_top_of_the_range_is_honoured_or_never() {
         None => panic!("denied without a retry time"),
     }
 }
+
+/// Regression (fuzz, `interval_bucket-reserve-retry-past-u64-ns`): an
+/// interval-bucket reservation whose covering refill comes after u64::MAX
+/// ns reported a retry of 1 ns (a saturated instant minus `max_wait`); it
+/// can never be granted, so it now reports never.
+#[test]
+fn regression_interval_reserve_past_the_clock_range_is_never() {
+    let cap = 181_802; // refilling it takes 498 years of days
+    let r = Refill::new(1, Nanos::from_days(1), cap).unwrap();
+    let l = IntervalBucket::new(r, NoClock);
+    assert!(l.check_at(Instant::ZERO, cap as u32).is_allowed());
+    let huge = Nanos::MAX;
+    // Covered by the refill of day 181 802 (1.57e19 ns): granted, waiting.
+    let first = l.reserve_at(Instant::ZERO, cap as u32, huge);
+    assert!(first.is_granted() && first.wait() > Nanos::ZERO);
+    // Would need day 363 604, past u64::MAX ns: never.
+    let second = l.reserve_at(Instant::ZERO, cap as u32, huge);
+    assert!(!second.is_granted());
+    assert_eq!(second.decision().retry_after(), Some(Nanos::MAX));
+    assert_eq!(l.check_at(Instant::ZERO, cap as u32).retry_after(), Some(Nanos::MAX));
+}
