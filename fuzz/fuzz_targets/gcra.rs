@@ -2,12 +2,18 @@
 //! the `&mut` limiter and the model agree on every decision and field; S2,
 //! S3, L3 on every step (the harness); S1 on the admitted history; and S4:
 //! deciding at a stale instant never admits what the current one denies.
+//! Then the whole history again with peeks, reservations, cancels and
+//! refunds (`ratecore_fuzz::lockstep`): shared = local, each action against
+//! `check` on a clone, and S1 net of refunds with reservations counted when
+//! they act.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ratecore::{Gcra, HORIZON, Instant, LocalGcra, NoClock};
-use ratecore_fuzz::input::QuotaInput;
+use ratecore_fuzz::input::{QuotaInput, beyond_checks};
+use ratecore_fuzz::lockstep::lockstep;
+use ratecore_fuzz::net::check_s1_net;
 use ratecore_fuzz::oracle::bounds::check_s1;
 use ratecore_fuzz::oracle::gcra::Gcra as Model;
 use ratecore_fuzz::oracle::harness::drive;
@@ -45,5 +51,13 @@ fuzz_target!(|input: Input| {
             assert!(at_now.is_allowed(), "S4: stale {stale} admits cost {c}, {now} denies");
         }
         let _ = local.check_at(Instant::from_nanos(now), c);
+    }
+
+    let events = input.quota.events(&q);
+    if beyond_checks(&events) {
+        let shared = Gcra::new(q, NoClock);
+        let local = LocalGcra::new(q, NoClock);
+        let trace = verdict(lockstep(&shared, local, &events, q.burst(), HORIZON.as_nanos()));
+        verdict(check_s1_net(&trace, &q));
     }
 });

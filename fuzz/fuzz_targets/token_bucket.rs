@@ -1,11 +1,15 @@
 //! The continuous token bucket against the SPEC's GCRA model, its
 //! definition (`tests/token_bucket.rs`, fuzzed): every decision and field,
-//! S2, S3, L3 on every step, S1 on the admitted history.
+//! S2, S3, L3 on every step, S1 on the admitted history. Then peeks,
+//! reservations, cancels and refunds in lockstep (`ratecore_fuzz::lockstep`)
+//! and S1 net of refunds, reservations counted when they act.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ratecore::{HORIZON, LocalTokenBucket, NoClock, TokenBucket};
-use ratecore_fuzz::input::QuotaInput;
+use ratecore_fuzz::input::{QuotaInput, beyond_checks};
+use ratecore_fuzz::lockstep::lockstep;
+use ratecore_fuzz::net::check_s1_net;
 use ratecore_fuzz::oracle::bounds::check_s1;
 use ratecore_fuzz::oracle::gcra::Gcra as Model;
 use ratecore_fuzz::oracle::harness::drive;
@@ -25,4 +29,12 @@ fuzz_target!(|input: QuotaInput| {
         HORIZON.as_nanos(),
     ));
     verdict(check_s1(&admitted, q.permits(), q.period().as_nanos(), q.burst()));
+
+    let events = input.events(&q);
+    if beyond_checks(&events) {
+        let shared = TokenBucket::new(q, NoClock);
+        let local = LocalTokenBucket::new(q, NoClock);
+        let trace = verdict(lockstep(&shared, local, &events, q.burst(), HORIZON.as_nanos()));
+        verdict(check_s1_net(&trace, &q));
+    }
 });

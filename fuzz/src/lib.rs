@@ -6,14 +6,22 @@
 //!   test of the same algorithm make the same comparisons and assert the
 //!   same invariants;
 //! - [`input`]: structure-aware inputs (`arbitrary`): edge-biased
-//!   configuration integers and sequences of time steps and checks, turned
-//!   into the `(instant, cost)` histories the harness takes, the way
-//!   `tests/strategies/mod.rs` generates them for proptest.
+//!   configuration integers and sequences of time steps and actions (check,
+//!   peek, reserve, cancel, refund), turned into the `(instant, cost)`
+//!   histories the harness takes, the way `tests/strategies/mod.rs`
+//!   generates them for proptest, and into the action histories of
+//!   [`lockstep`];
+//! - [`lockstep`]: the actions the oracle has no model for (peek,
+//!   reserve / cancel, refund), run on the shared and the `&mut` limiter
+//!   side by side and against `check` on clones;
+//! - [`net`]: the capacity bounds net of refunds (a signed span check).
 
 #[path = "../../tests/oracle/mod.rs"]
 pub mod oracle;
 
 pub mod input;
+pub mod lockstep;
+pub mod net;
 
 /// The value of a harness or bound check, or a panic carrying its message,
 /// which libFuzzer reports as a crash (with the input that caused it).
