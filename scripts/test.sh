@@ -96,14 +96,14 @@ embedded() {
 # C2). Own target dir: the cfg changes every crate's build.
 loom() {
     RUSTFLAGS="--cfg ratecore_loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}" \
-        cargo test --release --test loom
+        cargo test -p ratecore --release --test loom
 }
 
 # ~1 min (rebuilds only this crate): SPEC adversarial row 18 — the whole
 # property suite with the first compare-and-swap of every decision failing
 # spuriously.
 spurious_cas() {
-    RATECORE_PROPTEST_CASES=2000 cargo test --release --tests --features test-spurious-cas
+    RATECORE_PROPTEST_CASES=2000 cargo test -p ratecore --release --tests --features test-spurious-cas
 }
 
 # ~4 min: Miri over the unit tests and the property, stress and adversarial
@@ -116,7 +116,7 @@ miri() {
     for seed in ${MIRI_SEEDS:-1 2}; do
         echo "-- seed $seed"
         MIRIFLAGS="-Zmiri-seed=$seed" CARGO_TARGET_DIR=target/miri \
-            cargo +nightly miri test --lib --test gcra --test adversarial --test stress --test equivalence
+            cargo +nightly miri test -p ratecore --lib --test gcra --test adversarial --test stress --test equivalence
     done
 }
 
@@ -137,8 +137,31 @@ docs() {
     cargo doc --workspace --no-deps
 }
 
-# ~5 s: the README's main-job command runs and limits the burst.
+# ~40 s cold (the CLI builds after test_release; the run ~10 s): the README's
+# main-job command, `ratecore bench`, as a quick smoke run. It exits non-zero
+# if a row's decisions did not take the path it is named for; the JSON must
+# hold every row with the required fields, the floors and the peers. Then
+# the gateway example (a burst limited, with its headers).
 main_job() {
+    local json=target/bench-smoke.json
+    rm -f "$json"
+    cargo run --release -p ratecore-cli -- bench --quick --json "$json"
+    local rows field
+    rows=$(grep -c '"name": ' "$json")
+    echo "rows: $rows"
+    [ "$rows" -ge 60 ]
+    for field in name algorithm threads path clock ns_per_op mops ratio_floor ratio_governor; do
+        [ "$(grep -c "\"$field\": " "$json")" -eq "$rows" ] || {
+            echo "field $field missing in some rows"
+            return 1
+        }
+    done
+    grep -q '"name": "floor-cas"' "$json"
+    grep -q '"name": "floor-clock"' "$json"
+    grep -q '"algorithm": "governor"' "$json"
+    grep -q '"algorithm": "ratelimit"' "$json"
+    grep -q '"algorithm": "governor-keyed"' "$json"
+    grep -q '"algorithm": "keyed-gcra"' "$json"
     local out
     out=$(cargo run --release --example gateway)
     echo "$out"

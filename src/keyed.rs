@@ -7,11 +7,13 @@
 //! **Slots.** Each slot is one 128-bit atomic word (16 bytes): the key's
 //! 60-bit fingerprint, its plan (3 bits) and a lock bit in the high half,
 //! the limiter's state word in the low half. Slots are grouped in buckets of
-//! four (one 64-byte cache line); a key may live in the eight slots of its
-//! home bucket and the next one (bounded probing).
+//! four (one 64-byte cache line); a key may live in the eight slots of two
+//! buckets picked by independent bits of its hash (bounded probing with two
+//! choices: a new key goes to the emptier bucket, which keeps buckets from
+//! overflowing at a 50 % load far better than adjacent probing).
 //!
 //! **Hashing.** Keys are hashed with SipHash-1-3 keyed by a 128-bit seed and
-//! a 128-bit output: the first half picks the home bucket, the second half
+//! a 128-bit output: the first half picks the two buckets, the second half
 //! (independent bits) is the fingerprint. Without the seed an attacker cannot
 //! aim keys at one bucket (hash flooding); with it, a flood of one bucket
 //! only meets the full-table policy for new keys in that bucket — existing
@@ -28,7 +30,7 @@
 //! the same atomic step (a slot re-keyed meanwhile makes the CAS fail, and
 //! the check starts over). A denial writes nothing.
 //!
-//! **Inserts** of a new key take the home bucket's lock bit (so two inserts
+//! **Inserts** of a new key take its first bucket's lock bit (so two inserts
 //! of the same key are serialised and a key is never stored twice), re-scan
 //! the window, and install the key with its state fresh in an empty slot —
 //! or in the slot of the most idle key whose state is indistinguishable from
@@ -75,7 +77,7 @@
 //!
 //! Checks of present keys are lock-free (a 128-bit compare-and-swap; a retry
 //! only when another thread changed the slot). **Inserts and evictions are
-//! not lock-free**: they serialise on the home bucket's lock bit (held for a
+//! not lock-free**: they serialise on the key's first bucket's lock bit (held for a
 //! re-scan of eight slots and one compare-and-swap), so a thread preempted
 //! while inserting delays other inserts into the same bucket — never a check
 //! of a present key. The 128-bit word is native on x86_64 (cmpxchg16b,
@@ -299,32 +301,45 @@ impl<'a, C> Keyed<'a, C> {
         &self.clock
     }
 
-    /// The bucket a key lives in (or next to): for diagnostics, e.g. to see
-    /// whether traffic concentrates on a few buckets.
-    pub fn home_bucket<K: Key + ?Sized>(&self, key: &K) -> usize {
-        self.locate(key).0
+    /// The two buckets a key may live in (its first one also serialises its
+    /// inserts): for diagnostics, e.g. to see whether traffic concentrates
+    /// on a few buckets.
+    pub fn buckets<K: Key + ?Sized>(&self, key: &K) -> (usize, usize) {
+        let (pair, _) = self.locate(key);
+        (pair.first, pair.second)
     }
 
-    /// The home bucket and fingerprint of a key.
-    fn locate<K: Key + ?Sized>(&self, key: &K) -> (usize, u64) {
+    /// The two buckets and the fingerprint of a key: independent bits of
+    /// the hash pick each bucket (two choices: a new key goes to the emptier
+    /// one, which keeps every bucket far from full at a 50 % load).
+    #[inline]
+    fn locate<K: Key + ?Sized>(&self, key: &K) -> (Pair, u64) {
         let mut h = KeyHasher::new(self.seed);
         key.write_key(&mut h);
         let (a, b) = h.finish128();
         let buckets = self.slots.len() / BUCKET;
         #[allow(clippy::cast_possible_truncation)] // reduced modulo the bucket count
-        let home = a.checked_rem(buckets as u64).unwrap_or(0) as usize;
+        let pick = |x: u64| x.checked_rem(buckets as u64).unwrap_or(0) as usize;
+        let first = pick(a & u64::from(u32::MAX));
+        let second = pick(a >> 32);
+        // Two distinct buckets (there are at least two).
+        let second =
+            if second == first { first.saturating_add(1).checked_rem(buckets).unwrap_or(0) } else { second };
         let fp = b >> 4;
-        (home, if fp == 0 { 1 } else { fp })
+        (Pair { first, second }, if fp == 0 { 1 } else { fp })
     }
 
-    /// The eight slots of the window starting at bucket `home`.
-    fn window(&self, home: usize) -> impl Iterator<Item = &Slot> + '_ {
-        let buckets = self.slots.len() / BUCKET;
-        let next = home.saturating_add(1).checked_rem(buckets).unwrap_or(0);
-        let at = |b: usize| {
-            self.slots.get(b.saturating_mul(BUCKET)..b.saturating_mul(BUCKET).saturating_add(BUCKET))
-        };
-        at(home).into_iter().flatten().chain(at(next).into_iter().flatten())
+    /// The slots of one bucket.
+    fn bucket(&self, b: usize) -> impl Iterator<Item = &Slot> + '_ {
+        self.slots
+            .get(b.saturating_mul(BUCKET)..b.saturating_mul(BUCKET).saturating_add(BUCKET))
+            .into_iter()
+            .flatten()
+    }
+
+    /// The eight slots a key may occupy: its two buckets.
+    fn window(&self, pair: Pair) -> impl Iterator<Item = &Slot> + '_ {
+        self.bucket(pair.first).chain(self.bucket(pair.second))
     }
 
     /// Checks `cost` permits for `key` on plan `plan` at an explicit
@@ -398,13 +413,13 @@ impl<'a, C> Keyed<'a, C> {
 
     /// Installs `fp` (fresh state) in an empty or idle slot of the window,
     /// under the home bucket's lock.
-    fn insert(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
+    fn insert(&self, home: Pair, fp: u64, plan: usize, now: Instant) -> Inserted {
         // Without the lock first: a new key at a full window is answered
         // without writing anything (not even the lock bit).
         if let Choice::Full(retry) = self.choose(home, fp, now, Ordering::Relaxed) {
             return Inserted::Full(retry);
         }
-        let Some(lock) = self.slots.get(home.saturating_mul(BUCKET)) else {
+        let Some(lock) = self.slots.get(home.first.saturating_mul(BUCKET)) else {
             return Inserted::Full(Nanos::MAX);
         };
         // Acquire: pairs with the Release in the unlock below, so this
@@ -422,18 +437,22 @@ impl<'a, C> Keyed<'a, C> {
 
     /// Where `fp` would go: already present, an empty slot, the most idle
     /// evictable slot, or nowhere (with the earliest a slot may free up).
-    fn choose(&self, home: usize, fp: u64, now: Instant, order: Ordering) -> Choice<'_> {
-        let mut empty = None;
+    fn choose(&self, home: Pair, fp: u64, now: Instant, order: Ordering) -> Choice<'_> {
+        // The first empty slot of each bucket, and how many it has.
+        let mut empty: [(Option<(&Slot, u128)>, usize); 2] = [(None, 0), (None, 0)];
         let mut idle: Option<(&Slot, u128)> = None;
         let mut soonest = Nanos::MAX;
-        for s in self.window(home) {
+        for (i, s) in self.window(home).enumerate() {
             let w = s.0.load(order);
             let f = fingerprint(w);
             if f == fp {
                 return Choice::Present;
             }
             if f == 0 {
-                empty = empty.or(Some((s, w)));
+                if let Some((first, count)) = empty.get_mut(i / BUCKET) {
+                    *first = first.or(Some((s, w)));
+                    *count = count.saturating_add(1);
+                }
                 continue;
             }
             match self.plans.get(plan_of(w)).map(|p| p.idle_after(state_of(w), now)) {
@@ -446,6 +465,9 @@ impl<'a, C> Keyed<'a, C> {
                 Some(after) => soonest = soonest.min(after),
             }
         }
+        // The emptier bucket first (ties: the first bucket).
+        let [(e1, n1), (e2, n2)] = empty;
+        let empty = if n2 > n1 { e2.or(e1) } else { e1.or(e2) };
         match (empty, idle) {
             (Some((s, w)), _) => Choice::Empty(s, w),
             (None, Some((s, w))) => Choice::Evict(s, w),
@@ -453,7 +475,7 @@ impl<'a, C> Keyed<'a, C> {
         }
     }
 
-    fn insert_locked(&self, home: usize, fp: u64, plan: usize, now: Instant) -> Inserted {
+    fn insert_locked(&self, home: Pair, fp: u64, plan: usize, now: Instant) -> Inserted {
         #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
         let tag = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT);
         loop {
@@ -484,6 +506,13 @@ impl<'a, C> Keyed<'a, C> {
             }
         }
     }
+}
+
+/// A key's two buckets.
+#[derive(Clone, Copy, Debug)]
+struct Pair {
+    first: usize,
+    second: usize,
 }
 
 /// Where a new key goes.
@@ -520,21 +549,36 @@ mod tag {
     pub(super) const SIGNED: u8 = 0x20;
 }
 
+/// Integers feed whole words: a tag word (type and width), then the value
+/// as one or two little-endian words.
 macro_rules! int_keys {
-    ($tag:expr; $($t:ty),*) => {$(
+    ($tag:expr; $($t:ty => $wide:expr),*) => {$(
         impl Key for $t {
             fn write_key(&self, h: &mut KeyHasher) {
-                // The tag, then the width, then the value.
-                let bytes = self.to_le_bytes();
-                #[allow(clippy::cast_possible_truncation)] // at most 16 bytes
-                h.write(&[$tag, bytes.len() as u8]);
-                h.write(&bytes);
+                let v: u128 = $wide(*self);
+                let width = core::mem::size_of::<$t>() as u64;
+                h.write_u64((u64::from($tag) << 8) | width);
+                #[allow(clippy::cast_possible_truncation)] // the low and high words
+                {
+                    h.write_u64(v as u64);
+                    if width > 8 {
+                        h.write_u64((v >> 64) as u64);
+                    }
+                }
             }
         }
     )*};
 }
-int_keys!(tag::UNSIGNED; u8, u16, u32, u64, u128, usize);
-int_keys!(tag::SIGNED; i8, i16, i32, i64, i128, isize);
+int_keys!(tag::UNSIGNED;
+    u8 => u128::from, u16 => u128::from, u32 => u128::from, u64 => u128::from, u128 => u128::from,
+    usize => |x: usize| u64::try_from(x).map_or(u128::MAX, u128::from));
+int_keys!(tag::SIGNED;
+    i8 => |x: i8| u128::from_le_bytes(i128::from(x).to_le_bytes()),
+    i16 => |x: i16| u128::from_le_bytes(i128::from(x).to_le_bytes()),
+    i32 => |x: i32| u128::from_le_bytes(i128::from(x).to_le_bytes()),
+    i64 => |x: i64| u128::from_le_bytes(i128::from(x).to_le_bytes()),
+    i128 => |x: i128| u128::from_le_bytes(x.to_le_bytes()),
+    isize => |x: isize| u128::from_le_bytes(i64::try_from(x).map_or(i128::MIN, i128::from).to_le_bytes()));
 
 impl Key for [u8] {
     fn write_key(&self, h: &mut KeyHasher) {
@@ -620,7 +664,7 @@ impl KeyHasher {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn round(&mut self) {
         let [v0, v1, v2, v3] = &mut self.v;
         *v0 = v0.wrapping_add(*v1);
@@ -635,7 +679,7 @@ impl KeyHasher {
         *v2 = v2.rotate_left(32);
     }
 
-    #[inline]
+    #[inline(always)]
     fn compress(&mut self, m: u64) {
         let [_, _, _, v3] = &mut self.v;
         *v3 ^= m;
@@ -644,10 +688,17 @@ impl KeyHasher {
         *v0 ^= m;
     }
 
-    /// Feeds bytes.
+    /// Feeds bytes (whole 8-byte words go straight to the compression when
+    /// the buffer is empty).
     pub fn write(&mut self, bytes: &[u8]) {
         self.length = self.length.wrapping_add(bytes.len() as u64);
-        for &b in bytes {
+        let mut rest = bytes;
+        while self.ntail == 0 {
+            let Some((word, tail)) = rest.split_first_chunk::<8>() else { break };
+            self.compress(u64::from_le_bytes(*word));
+            rest = tail;
+        }
+        for &b in rest {
             self.tail |= u64::from(b) << ((self.ntail & 7) << 3);
             self.ntail = self.ntail.wrapping_add(1);
             if self.ntail == 8 {
@@ -658,8 +709,20 @@ impl KeyHasher {
         }
     }
 
+    /// Feeds one little-endian word.
+    #[inline]
+    pub fn write_u64(&mut self, w: u64) {
+        if self.ntail == 0 {
+            self.length = self.length.wrapping_add(8);
+            self.compress(w);
+        } else {
+            self.write(&w.to_le_bytes());
+        }
+    }
+
     /// The 128-bit SipHash-1-3 of everything fed.
-    fn finish128(mut self) -> (u64, u64) {
+    #[inline]
+    fn finish128(&mut self) -> (u64, u64) {
         let m = ((self.length & 0xff) << 56) | self.tail;
         self.compress(m);
         self.v[2] ^= 0xee;

@@ -84,6 +84,10 @@ use crate::sync::{restore_word, update_word};
 #[derive(Debug)]
 pub struct Lease<'a, C> {
     limiter: &'a Gcra<C>,
+    /// A copy of the limiter's quota: local decisions then read only this
+    /// thread's memory (the quota shares a cache line with the contended
+    /// state word).
+    quota: Quota,
     /// Start of the next unused slot, in ticks.
     next: u64,
     /// Unused slots from `next` on.
@@ -95,15 +99,16 @@ impl<C> Gcra<C> {
     /// A lease drawing up to `batch` slots at a time from this limiter (at
     /// least 1). See [`crate::lease`].
     pub fn lease(&self, batch: u32) -> Lease<'_, C> {
-        Lease { limiter: self, next: 0, left: 0, batch: u64::from(batch.max(1)) }
+        Lease { limiter: self, quota: *self.params(), next: 0, left: 0, batch: u64::from(batch.max(1)) }
     }
 }
 
 impl<C> Lease<'_, C> {
     /// Decides at an explicit instant: from the leased slots if they cover
     /// the request, otherwise by drawing a new batch.
+    #[inline]
     pub fn check_at(&mut self, now: Instant, cost: u32) -> Decision {
-        let q = *self.limiter.params();
+        let q = self.quota;
         let now_t = q.ticks(now);
         let t = q.interval_ticks();
         let cap = q.capacity_ticks();
@@ -124,9 +129,13 @@ impl<C> Lease<'_, C> {
             if self.left >= cost64 && self.next >= now_t && end.saturating_sub(now_t) <= cap {
                 self.next = end;
                 self.left = self.left.saturating_sub(cost64);
-                // Metadata: what this lease still holds, and when the shared
-                // limiter (including these slots) is full again.
-                return q.decision(now, self.left.saturating_mul(t), self.limiter.state().max(end));
+                // Metadata from the lease alone (reading the shared word
+                // would pull its cache line on every local decision):
+                // `remaining` is what this lease still holds, `reset_after`
+                // when its own slots are spent — lower bounds of the shared
+                // limiter's.
+                let held_end = end.saturating_add(self.left.saturating_mul(t));
+                return q.decision(now, self.left.saturating_mul(t), held_end);
             }
             self.give_back();
             if !self.draw(now_t, &q, cost64) {
@@ -185,7 +194,7 @@ impl<C> Lease<'_, C> {
     /// Returns the unused slots if nothing was drawn after them.
     fn give_back(&mut self) {
         if self.left > 0 {
-            let t = self.limiter.params().interval_ticks();
+            let t = self.quota.interval_ticks();
             let end = self.next.saturating_add(self.left.saturating_mul(t));
             let _ = restore_word(self.limiter.word(), end, self.next);
         }

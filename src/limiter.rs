@@ -36,6 +36,7 @@ pub trait Limiter {
     fn check_at(&mut self, now: Instant, cost: u32) -> Decision;
 
     /// Decides now: reads the clock once, then [`check_at`](Self::check_at).
+    #[inline]
     fn check(&mut self, cost: u32) -> Decision
     where
         Self::Clock: Clock,
@@ -50,6 +51,7 @@ pub trait Limiter {
     fn peek_at(&mut self, now: Instant, cost: u32) -> Decision;
 
     /// [`peek_at`](Self::peek_at) now.
+    #[inline]
     fn peek(&mut self, cost: u32) -> Decision
     where
         Self::Clock: Clock,

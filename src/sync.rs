@@ -113,7 +113,7 @@ pub(crate) use const_fn;
 /// loads, which is why the loom models check sequential consistency, SPEC
 /// C2, rather than real-time linearizability.) No other memory is published
 /// through the word, so no Acquire/Release pair is needed.
-#[inline]
+#[inline(always)]
 pub(crate) fn update_word<R>(word: &AtomicU64, mut step: impl FnMut(u64) -> (Option<u64>, R)) -> R {
     // Relaxed: see "Ordering" above; the value is only a starting guess that
     // the CAS validates.
