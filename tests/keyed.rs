@@ -212,25 +212,32 @@ fn churn_ten_million_keys_keeps_throttled_keys() {
 /// fresh as of the latest eviction.
 #[test]
 fn regression_eviction_then_stale_check_does_not_readmit() {
-    let slots: [Slot; 16] = Default::default(); // 4 buckets; windows {b, b+1}
+    // 3 buckets: every key's two buckets are two of {0, 1, 2}.
+    let slots: [Slot; 12] = Default::default();
     let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
     let table = Keyed::new(&slots, &plans, 99, Full::Deny, NoClock).unwrap();
-    let home = |k: u64| table.home_bucket(&k);
-    let keys_in = |b: usize, n: usize, skip: &[u64]| -> Vec<u64> {
-        (1000..).filter(|k| home(*k) == b && !skip.contains(k)).take(n).collect()
-    };
     let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
-    // X lives in bucket 0 and is admitted at 0 s (idle again from 1 s).
-    let x = keys_in(0, 1, &[])[0];
+    let with = |pair: (usize, usize), skip: &[u64]| -> u64 {
+        (1000..).find(|k| table.buckets(k) == pair && !skip.contains(k)).unwrap()
+    };
+    // X in bucket 0 (a new key goes to the emptier bucket, ties to its
+    // first): X's buckets are (0, 2); bucket 0 is empty, so X lands in 0.
+    let x = with((0, 2), &[]);
     assert!(table.check_at(&x, 0, sec(0), 1).is_allowed());
-    // Fill the rest of bucket 0 and all of bucket 3 at 5 s (throttled then).
-    for k in keys_in(0, 3, &[x]).into_iter().chain(keys_in(3, 4, &[])) {
+    // Fill bucket 1 and the rest of bucket 0 at 5 s (throttled then) with
+    // keys whose buckets are (1, 0) — bucket 1 fills first, then 0.
+    let mut used = vec![x];
+    for _ in 0..7 {
+        let k = with((1, 0), &used);
+        used.push(k);
         assert!(table.check_at(&k, 0, sec(5), 1).is_allowed());
     }
-    // Y (home 3, window {3, 0}) arrives at 5 s: the only idle slot is X's.
-    let y = keys_in(3, 5, &[])[4];
+    // Y, buckets (0, 1): both full; the only idle slot is X's, evicted at 5 s.
+    let y = with((0, 1), &used);
     assert!(table.check_at(&y, 0, sec(5), 1).is_allowed());
-    // X at a stale 0 s: not admitted (as if it had never been evicted).
+    assert_eq!(table.len(), 8);
+    // X at a stale 0 s: its bucket 2 is empty, so it is re-inserted — and
+    // not admitted (as if it had never been evicted).
     assert!(!table.check_at(&x, 0, sec(0), 1).is_allowed());
     // …and at 5 s exactly once.
     assert!(table.check_at(&x, 0, sec(5), 1).is_allowed());
