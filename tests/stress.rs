@@ -28,6 +28,11 @@ use ratecore::{
 
 const THREADS: usize = if cfg!(miri) { 2 } else { 8 };
 const PER_THREAD: u64 = if cfg!(miri) { 20 } else { 20_000 };
+/// The burst (or window limit) of every limiter here: below the frozen-clock
+/// demand `THREADS · PER_THREAD`, so the first hammer drains it and every
+/// later phase's count is decided by the refill alone.
+const B: u64 = if cfg!(miri) { 10 } else { 100 };
+const _: () = assert!(THREADS as u64 * PER_THREAD > B);
 
 /// All threads check at `now` until each made `k` checks; returns the total
 /// admitted.
@@ -64,62 +69,58 @@ fn exact_counts<L: Sync>(name: &str, l: &L, check: fn(&L, Instant, u32) -> Decis
 
 #[test]
 fn c1_gcra() {
-    let l = Gcra::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
-    exact_counts("gcra", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+    let l = Gcra::new(Quota::new(1_000, Nanos::from_secs(1), B).unwrap(), NoClock);
+    exact_counts("gcra", &l, |l, t, c| l.check_at(t, c), B, 1_000_000);
 }
 
 #[test]
 fn c1_token_bucket() {
-    let l = TokenBucket::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
-    exact_counts("token_bucket", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+    let l = TokenBucket::new(Quota::new(1_000, Nanos::from_secs(1), B).unwrap(), NoClock);
+    exact_counts("token_bucket", &l, |l, t, c| l.check_at(t, c), B, 1_000_000);
 }
 
 #[test]
 fn c1_leaky_meter() {
-    let l = LeakyMeter::new(Quota::new(1_000, Nanos::from_secs(1), 100).unwrap(), NoClock);
-    exact_counts("leaky_meter", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+    let l = LeakyMeter::new(Quota::new(1_000, Nanos::from_secs(1), B).unwrap(), NoClock);
+    exact_counts("leaky_meter", &l, |l, t, c| l.check_at(t, c), B, 1_000_000);
 }
 
 #[test]
 fn c1_leaky_queue() {
-    let l = LeakyQueue::new(Shaping::new(1_000, Nanos::from_secs(1), 99).unwrap(), NoClock);
-    exact_counts("leaky_queue", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+    let l = LeakyQueue::new(Shaping::new(1_000, Nanos::from_secs(1), B - 1).unwrap(), NoClock);
+    exact_counts("leaky_queue", &l, |l, t, c| l.check_at(t, c), B, 1_000_000);
 }
 
 #[test]
 fn c1_interval_bucket() {
     // One token per 1 ms interval: a step of 1 ms refills exactly one.
-    let l = IntervalBucket::new(Refill::new(1, Nanos::from_millis(1), 100).unwrap(), NoClock);
-    exact_counts("interval_bucket", &l, |l, t, c| l.check_at(t, c), 100, 1_000_000);
+    let l = IntervalBucket::new(Refill::new(1, Nanos::from_millis(1), B).unwrap(), NoClock);
+    exact_counts("interval_bucket", &l, |l, t, c| l.check_at(t, c), B, 1_000_000);
 }
 
 #[test]
 fn c1_windows() {
-    let w = Window::new(100, Nanos::from_secs(1)).unwrap();
+    let w = Window::new(B, Nanos::from_secs(1)).unwrap();
     let demand = THREADS as u64 * PER_THREAD;
     let fixed = FixedWindow::new(w, NoClock);
-    let sliding = SlidingWindow::new(Sliding::new(100, Nanos::from_secs(1)).unwrap(), NoClock);
+    let sliding = SlidingWindow::new(Sliding::new(B, Nanos::from_secs(1)).unwrap(), NoClock);
     let log = SlidingLog::<NoClock, 128>::new(w, NoClock);
     for (name, got) in [
         ("fixed_window", hammer(&fixed, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD)),
         ("sliding_window", hammer(&sliding, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD)),
         ("sliding_log", hammer(&log, |l, t, c| l.check_at(t, c), Instant::ZERO, PER_THREAD.min(1_000))),
     ] {
-        assert_eq!(got, demand.min(100), "{name}: frozen clock");
+        assert_eq!(got, demand.min(B), "{name}: frozen clock");
     }
     // Each later window admits exactly the limit again, whatever the contention.
     for k in 1..4u64 {
         let at = Instant::from_nanos(k * 2_000_000_000);
-        assert_eq!(
-            hammer(&fixed, |l, t, c| l.check_at(t, c), at, PER_THREAD),
-            100,
-            "fixed_window, window {k}"
-        );
-        assert_eq!(hammer(&log, |l, t, c| l.check_at(t, c), at, 1_000), 100, "sliding_log, window {k}");
+        assert_eq!(hammer(&fixed, |l, t, c| l.check_at(t, c), at, PER_THREAD), B, "fixed_window, window {k}");
+        assert_eq!(hammer(&log, |l, t, c| l.check_at(t, c), at, 1_000), B, "sliding_log, window {k}");
         // Two windows on, the previous window is empty: the full limit.
         assert_eq!(
             hammer(&sliding, |l, t, c| l.check_at(t, c), at, PER_THREAD),
-            100,
+            B,
             "sliding_window, window {k}"
         );
     }
