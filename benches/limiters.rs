@@ -1,5 +1,6 @@
 //! criterion benches of every ratecore algorithm against governor 0.10,
-//! ratelimit 2.0 and the floors (a bare load+CAS loop, a bare clock read).
+//! ratelimit 2.0 and the floors (a bare load+CAS loop, a bare clock read),
+//! and the keyed table against governor's keyed limiter.
 //!
 //! `cargo bench --features quanta` (without the feature the `QuantaClock`
 //! rows are left out). The scenarios are those of `ratecore bench`
@@ -16,6 +17,6 @@ mod scenarios;
 criterion::criterion_group! {
     name = limiters;
     config = scenarios::config();
-    targets = scenarios::floor::bench, scenarios::single::bench, scenarios::peers::bench, scenarios::contended::bench
+    targets = scenarios::floor::bench, scenarios::single::bench, scenarios::peers::bench, scenarios::contended::bench, scenarios::keyed::bench
 }
 criterion::criterion_main!(limiters);

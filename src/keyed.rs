@@ -86,8 +86,10 @@
 //!
 //! # Complexity
 //!
-//! One SipHash of the key, at most eight slot loads (two adjacent cache
-//! lines) and one compare-and-swap per admitted check.
+//! One SipHash of the key, two multiplications to pick the buckets (no
+//! division), at most nine slot loads over two cache lines (the second
+//! bucket's line is touched before the first is scanned, so the two misses
+//! of a cold lookup overlap) and one compare-and-swap per admitted check.
 //!
 //! # Memory
 //!
@@ -130,8 +132,10 @@ pub enum Plan {
 }
 
 impl Plan {
-    /// The plan's pure transition.
-    #[inline]
+    /// The plan's pure transition. Always inlined, so that the table's
+    /// check builds the decision in place rather than copying it out of a
+    /// call's return slot.
+    #[inline(always)]
     pub fn decide(&self, state: u64, now: Instant, cost: u32) -> (u64, Decision) {
         match self {
             Self::Gcra(q) => gcra::decide(state, now, cost, q),
@@ -317,29 +321,62 @@ impl<'a, C> Keyed<'a, C> {
         let mut h = KeyHasher::new(self.seed);
         key.write_key(&mut h);
         let (a, b) = h.finish128();
-        let buckets = self.slots.len() / BUCKET;
-        #[allow(clippy::cast_possible_truncation)] // reduced modulo the bucket count
-        let pick = |x: u64| x.checked_rem(buckets as u64).unwrap_or(0) as usize;
-        let first = pick(a & u64::from(u32::MAX));
-        let second = pick(a >> 32);
+        let buckets = (self.slots.len() / BUCKET) as u64;
+        // Multiply-shift range reduction (no division): the high bits of
+        // `x · buckets`, near-uniform in `0..buckets`. The first bucket comes from
+        // the high half of `a`, the second from its low half: independent
+        // bits for any table below 2^32 buckets (256 GiB of slots).
+        #[allow(clippy::cast_possible_truncation)] // < buckets, a usize
+        let pick = |x: u64| (u128::from(x).wrapping_mul(u128::from(buckets)) >> 64) as usize;
+        let first = pick(a);
+        let second = pick(a.rotate_left(32));
         // Two distinct buckets (there are at least two).
-        let second =
-            if second == first { first.saturating_add(1).checked_rem(buckets).unwrap_or(0) } else { second };
+        let second = if second == first {
+            first.saturating_add(1).checked_rem(self.slots.len() / BUCKET).unwrap_or(0)
+        } else {
+            second
+        };
         let fp = b >> 4;
         (Pair { first, second }, if fp == 0 { 1 } else { fp })
     }
 
     /// The slots of one bucket.
-    fn bucket(&self, b: usize) -> impl Iterator<Item = &Slot> + '_ {
+    #[inline]
+    fn bucket(&self, b: usize) -> &'a [Slot] {
         self.slots
             .get(b.saturating_mul(BUCKET)..b.saturating_mul(BUCKET).saturating_add(BUCKET))
-            .into_iter()
-            .flatten()
+            .unwrap_or(&[])
     }
 
     /// The eight slots a key may occupy: its two buckets.
     fn window(&self, pair: Pair) -> impl Iterator<Item = &Slot> + '_ {
-        self.bucket(pair.first).chain(self.bucket(pair.second))
+        self.bucket(pair.first).iter().chain(self.bucket(pair.second))
+    }
+
+    /// The slot holding fingerprint `fp` and the word read from it, if any.
+    #[inline]
+    fn find(&self, pair: Pair, fp: u64) -> Option<(&'a Slot, u128)> {
+        // Relaxed loads: the caller's compare-and-swap validates the whole
+        // slot (fingerprint included); no other memory hangs off it.
+        let (one, two) = (self.bucket(pair.first), self.bucket(pair.second));
+        // The second bucket's line is loaded before the first is scanned,
+        // so that when the key is not in the first, the two cache misses
+        // overlap instead of following each other.
+        let head = two.first().map(|s| s.0.load(Ordering::Relaxed));
+        for s in one {
+            let w = s.0.load(Ordering::Relaxed);
+            if fingerprint(w) == fp {
+                return Some((s, w));
+            }
+        }
+        let (first, rest) = two.split_first()?;
+        if let Some(w) = head.filter(|&w| fingerprint(w) == fp) {
+            return Some((first, w));
+        }
+        rest.iter().find_map(|s| {
+            let w = s.0.load(Ordering::Relaxed);
+            (fingerprint(w) == fp).then_some((s, w))
+        })
     }
 
     /// Checks `cost` permits for `key` on plan `plan` at an explicit
@@ -366,13 +403,7 @@ impl<'a, C> Keyed<'a, C> {
         let Some(p) = self.plans.get(plan) else { return Decision::NOTHING };
         let (home, fp) = self.locate(key);
         loop {
-            // Relaxed loads: the compare-and-swap below validates the whole
-            // slot (fingerprint included); no other memory hangs off it.
-            let found = self.window(home).find_map(|s| {
-                let w = s.0.load(Ordering::Relaxed);
-                (fingerprint(w) == fp).then_some((s, w))
-            });
-            let Some((slot, word)) = found else {
+            let Some((slot, word)) = self.find(home, fp) else {
                 // A key not in the table gets what a fresh key would. A peek,
                 // cost 0, or a request even a fresh key is denied inserts
                 // nothing (SPEC S2, S3).
@@ -391,7 +422,8 @@ impl<'a, C> Keyed<'a, C> {
                 return d;
             }
             // The whole slot from exactly the word decided on: fails if it
-            // was re-keyed or updated meanwhile. Relaxed: see above.
+            // was re-keyed or updated meanwhile. Relaxed: no other memory
+            // hangs off the slot.
             let new = (word & !u128::from(u64::MAX)) | u128::from(next);
             if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
                 return d;

@@ -14,8 +14,7 @@ pub(crate) fn bench(c: &mut Criterion) {
         let layouts: &[Sharing] =
             if threads == 1 { &[Sharing::Shared] } else { &[Sharing::Shared, Sharing::PerThread] };
         for &sharing in layouts {
-            // HOT-KEY MODE (issue 7 item 4): its scenarios go into
-            // `workload::contended()` (marked there) and run here unchanged.
+            // Includes the hot-key lease mode (`gcra-hot`).
             for s in workload::contended() {
                 super::register(&mut g, &s, threads, sharing);
             }

@@ -3,6 +3,7 @@
 
 pub(crate) mod contended;
 pub(crate) mod floor;
+pub(crate) mod keyed;
 pub(crate) mod peers;
 pub(crate) mod single;
 
