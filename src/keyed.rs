@@ -7,7 +7,9 @@
 //! **Slots.** Each slot is one 128-bit atomic word (16 bytes): the key's
 //! 60-bit fingerprint, its plan (3 bits) and a lock bit in the high half,
 //! the limiter's state word in the low half. Slots are grouped in buckets of
-//! four (one 64-byte cache line); a key may live in the eight slots of two
+//! four (64 bytes: one cache line when the storage is 64-byte aligned, e.g.
+//! in a `#[repr(align(64))]` wrapper; `Slot` itself is 16-byte aligned); a
+//! key may live in the eight slots of two
 //! buckets picked by independent bits of its hash (bounded probing with two
 //! choices: a new key goes to the emptier bucket, which keeps buckets from
 //! overflowing at a 50 % load far better than adjacent probing).
@@ -87,9 +89,13 @@
 //! # Complexity
 //!
 //! One SipHash of the key, two multiplications to pick the buckets (no
-//! division), at most nine slot loads over two cache lines (the second
-//! bucket's line is touched before the first is scanned, so the two misses
-//! of a cold lookup overlap) and one compare-and-swap per admitted check.
+//! division), at most eight slot loads over two buckets and one
+//! compare-and-swap per admitted check. The second bucket's first slot is
+//! loaded before the first bucket is scanned, so that where 128-bit loads
+//! are plain loads (x86_64 with AVX, detected at run time: `vmovdqa`) the
+//! two cache misses of a cold lookup overlap. Where they are not (x86_64
+//! without AVX, aarch64 without LSE2) a 128-bit load is itself a locked
+//! read-modify-write and the early load costs one more on that line.
 //!
 //! # Memory
 //!
@@ -204,7 +210,7 @@ impl Default for Slot {
     }
 }
 
-/// Slots per bucket (one 64-byte cache line).
+/// Slots per bucket (64 bytes: one cache line in 64-byte-aligned storage).
 const BUCKET: usize = 4;
 /// The high-half bits: fingerprint in bits 127..68, plan in 67..65, lock in 64.
 const LOCK: u128 = 1 << 64;
@@ -330,11 +336,14 @@ impl<'a, C> Keyed<'a, C> {
         let pick = |x: u64| (u128::from(x).wrapping_mul(u128::from(buckets)) >> 64) as usize;
         let first = pick(a);
         let second = pick(a.rotate_left(32));
-        // Two distinct buckets (there are at least two).
-        let second = if second == first {
-            first.saturating_add(1).checked_rem(self.slots.len() / BUCKET).unwrap_or(0)
-        } else {
+        // Two distinct buckets (there are at least two): on a tie, the next
+        // one round the table (no division here either).
+        let second = if second != first {
             second
+        } else if first.saturating_add(1) < self.slots.len() / BUCKET {
+            first.saturating_add(1)
+        } else {
+            0
         };
         let fp = b >> 4;
         (Pair { first, second }, if fp == 0 { 1 } else { fp })

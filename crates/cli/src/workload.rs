@@ -720,7 +720,11 @@ fn key_of(i: u64, keys: u64, base: u64) -> u64 {
 /// untracked (`Full::AdmitUntracked`), so every row stays on the allow
 /// path, and the warm-up asserts they are that rare.
 struct KeyedTable {
+    /// `capacity + 3` slots, of which `offset..offset + capacity` start on a
+    /// 64-byte boundary, so each bucket is one cache line.
     slots: Vec<ratecore::keyed::Slot>,
+    offset: usize,
+    capacity: usize,
     plans: [ratecore::keyed::Plan; 1],
     keys: u64,
     distinct: bool,
@@ -732,8 +736,14 @@ impl KeyedTable {
     fn new(keys: u64, distinct: bool, threads: usize) -> Self {
         let ranges = if distinct { threads.max(1) as u64 } else { 1 };
         let capacity = ((2 * keys * ranges).max(8) as usize).next_multiple_of(4);
+        let slots: Vec<ratecore::keyed::Slot> =
+            (0..capacity + 3).map(|_| ratecore::keyed::Slot::new()).collect();
+        let offset = slots.as_ptr().align_offset(64);
+        assert!(offset < 4, "16-byte slots reach a 64-byte boundary within 3");
         let t = Self {
-            slots: (0..capacity).map(|_| ratecore::keyed::Slot::new()).collect(),
+            slots,
+            offset,
+            capacity,
             plans: [ratecore::keyed::Plan::Gcra(open_quota())],
             keys,
             distinct,
@@ -751,7 +761,7 @@ impl KeyedTable {
 
     fn table(&self) -> ratecore::keyed::Keyed<'_, NoClock> {
         ratecore::keyed::Keyed::new(
-            &self.slots,
+            &self.slots[self.offset..self.offset + self.capacity],
             &self.plans,
             KEYED_SEED,
             ratecore::keyed::Full::AdmitUntracked,
