@@ -809,6 +809,46 @@ mod tests {
     }
 
     #[test]
+    fn bucket_choices_are_distinct_in_range_and_spread() {
+        // Small tables (including 2 and 3 buckets, where multiply-shift and
+        // the tie rule matter most) and a larger, non-power-of-two one.
+        static SLOTS: [Slot; 4 * 1000] = [const { Slot::new() }; 4 * 1000];
+        let plans = [Plan::Gcra(Quota::per_second(1).unwrap())];
+        let sizes: &[usize] = if cfg!(miri) { &[2, 3] } else { &[2, 3, 5, 1000] };
+        for &buckets in sizes {
+            let table = Keyed::new(&SLOTS[..4 * buckets], &plans, 0x5eed, Full::Deny, ()).unwrap();
+            let mut first = [0u32; 1000];
+            let mut second = [0u32; 1000];
+            let mut next_door = 0u64;
+            let keys = 200 * buckets as u64;
+            for k in 0..keys {
+                let (a, b) = table.buckets(&k);
+                assert!(a < buckets && b < buckets && a != b, "{buckets} buckets: key {k} -> ({a}, {b})");
+                first[a] += 1;
+                second[b] += 1;
+                next_door += u64::from(b == (a + 1) % buckets);
+            }
+            // Independent choices: the second is the first's neighbour about
+            // once in `buckets - 1` (a second bucket derived from the first
+            // would always be).
+            if buckets >= 5 {
+                assert!(
+                    next_door * (buckets as u64 - 1) < 2 * keys,
+                    "{buckets} buckets: {next_door} neighbours"
+                );
+            }
+            // Each bucket gets about 200 keys as a first and as a second
+            // choice: a broken reduction (a constant, a skewed half) fails.
+            for (i, (&f, &s)) in first.iter().zip(&second).take(buckets).enumerate() {
+                assert!(
+                    (100..=300).contains(&f) && (100..=300).contains(&s),
+                    "{buckets} buckets: bucket {i}: {f}, {s}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn storage_is_validated() {
         let slots: [Slot; 6] = Default::default();
         let plans = [Plan::Gcra(Quota::per_second(1).unwrap())];
