@@ -15,11 +15,7 @@ fn register(g: &mut BenchmarkGroup<'_, WallTime>, s: &Scenario, threads: usize, 
     let name = s.name_with(threads, sharing);
     let run = workload::prepare(s, threads, sharing);
     g.bench_function(&name, |b| {
-        b.iter_custom(|iters| {
-            let sample = workload::measure_prepared(&*run, threads, iters);
-            assert_eq!(sample.admitted, sample.ops, "{name}: admitted {} of {}", sample.admitted, sample.ops);
-            sample.wall
-        });
+        b.iter_custom(|iters| super::checked(&name, s, workload::measure_prepared(&*run, threads, iters)));
     });
 }
 

@@ -37,16 +37,15 @@ pub(crate) fn register(g: &mut BenchmarkGroup<'_, WallTime>, s: &Scenario, threa
     g.throughput(Throughput::Elements(threads as u64));
     let name = s.name_with(threads, sharing);
     g.bench_function(&name, |b| {
-        b.iter_custom(|iters| {
-            let sample = workload::measure(s, threads, sharing, iters);
-            if let Some(expected) = s.path.expected_admitted(sample.ops) {
-                assert_eq!(
-                    sample.admitted, expected,
-                    "{name}: admitted {} of {}",
-                    sample.admitted, sample.ops
-                );
-            }
-            sample.wall
-        });
+        b.iter_custom(|iters| checked(&name, s, workload::measure(s, threads, sharing, iters)));
     });
+}
+
+/// The sample's wall time; panics if its decisions did not take the path
+/// `s` is named for (a broken benchmark must not report).
+pub(crate) fn checked(name: &str, s: &Scenario, sample: workload::Sample) -> Duration {
+    if let Some(expected) = s.path.expected_admitted(sample.ops) {
+        assert_eq!(sample.admitted, expected, "{name}: admitted {} of {}", sample.admitted, sample.ops);
+    }
+    sample.wall
 }

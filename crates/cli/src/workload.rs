@@ -720,15 +720,17 @@ fn key_of(i: u64, keys: u64, base: u64) -> u64 {
 /// untracked (`Full::AdmitUntracked`), so every row stays on the allow
 /// path, and the warm-up asserts they are that rare.
 struct KeyedTable {
-    /// `capacity + 3` slots, of which `offset..offset + capacity` start on a
-    /// 64-byte boundary, so each bucket is one cache line.
+    /// `ALIGN_SPARE` more slots than the table's; the table's start at
+    /// `offset`, on a 64-byte boundary, so each bucket is one cache line.
     slots: Vec<ratecore::keyed::Slot>,
     offset: usize,
-    capacity: usize,
     plans: [ratecore::keyed::Plan; 1],
     keys: u64,
     distinct: bool,
 }
+
+/// Slots allocated beyond a keyed table's, to start it on a 64-byte boundary.
+const ALIGN_SPARE: usize = 3;
 
 const KEYED_SEED: u128 = 0x243f_6a88_85a3_08d3_1319_8a2e_0370_7344;
 
@@ -737,17 +739,10 @@ impl KeyedTable {
         let ranges = if distinct { threads.max(1) as u64 } else { 1 };
         let capacity = ((2 * keys * ranges).max(8) as usize).next_multiple_of(4);
         let slots: Vec<ratecore::keyed::Slot> =
-            (0..capacity + 3).map(|_| ratecore::keyed::Slot::new()).collect();
+            (0..capacity + ALIGN_SPARE).map(|_| ratecore::keyed::Slot::new()).collect();
         let offset = slots.as_ptr().align_offset(64);
-        assert!(offset < 4, "16-byte slots reach a 64-byte boundary within 3");
-        let t = Self {
-            slots,
-            offset,
-            capacity,
-            plans: [ratecore::keyed::Plan::Gcra(open_quota())],
-            keys,
-            distinct,
-        };
+        assert!(offset <= ALIGN_SPARE, "16-byte slots reach a 64-byte boundary within 3");
+        let t = Self { slots, offset, plans: [ratecore::keyed::Plan::Gcra(open_quota())], keys, distinct };
         {
             let table = t.table();
             for k in 0..keys * ranges {
@@ -761,7 +756,7 @@ impl KeyedTable {
 
     fn table(&self) -> ratecore::keyed::Keyed<'_, NoClock> {
         ratecore::keyed::Keyed::new(
-            &self.slots[self.offset..self.offset + self.capacity],
+            &self.slots[self.offset..self.offset + self.slots.len() - ALIGN_SPARE],
             &self.plans,
             KEYED_SEED,
             ratecore::keyed::Full::AdmitUntracked,
