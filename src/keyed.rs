@@ -1,11 +1,12 @@
 //! A bounded keyed table: one limiter state per client (IP address, API key,
 //! user id, endpoint + client …) in caller-provided storage, with plan
-//! tiers, lock-free checks and eviction that is never visible.
+//! tiers, lock-free checks, inserts and evictions, and eviction that is never
+//! visible.
 //!
 //! # Algorithm
 //!
 //! **Slots.** Each slot is one 128-bit atomic word (16 bytes): the key's
-//! 60-bit fingerprint, its plan (3 bits) and a lock bit in the high half,
+//! 60-bit fingerprint, its plan (3 bits) and a claim flag in the high half,
 //! the limiter's state word in the low half. Slots are grouped in buckets of
 //! four (64 bytes: one cache line when the storage is 64-byte aligned, e.g.
 //! in a `#[repr(align(64))]` wrapper; `Slot` itself is 16-byte aligned); a
@@ -32,14 +33,21 @@
 //! the same atomic step (a slot re-keyed meanwhile makes the CAS fail, and
 //! the check starts over). A denial writes nothing.
 //!
-//! **Inserts** of a new key take its first bucket's lock bit (so two inserts
-//! of the same key are serialised and a key is never stored twice), re-scan
-//! the window, and install the key with its state fresh in an empty slot —
-//! or in the slot of the most idle key whose state is indistinguishable from
-//! a fresh key's (its limiter is full: `reset_after == 0`), with a
-//! compare-and-swap conditional on exactly the word observed (SPEC K1).
-//! Such an eviction is invisible: the evicted key, seen again, starts fresh,
-//! which is what its state said anyway.
+//! **Inserts** of a new key take no lock. A new key first *claims* a slot:
+//! an empty one, or the slot of the most idle key whose state is
+//! indistinguishable from a fresh key's (its limiter is full:
+//! `reset_after == 0`), with a compare-and-swap conditional on exactly the
+//! word observed (SPEC K1). The claim word holds the key's fingerprint, a
+//! claim flag and a number unique to the claim. The claim is then
+//! *settled*: after a SeqCst fence the rest of the window is read; a member
+//! of the key elsewhere, or a claim of it at a lower position, withdraws
+//! this claim; claims of it at higher positions are withdrawn; otherwise the
+//! claim becomes the key's member with a fresh state. Any thread may settle
+//! any claim — a check that finds its key claimed settles that claim rather
+//! than waiting for the claimant — so a thread preempted mid-insert never
+//! holds anyone up. The fence argument that a key never gets two members is
+//! at `settle` in the source. Such an eviction is invisible: the evicted
+//! key, seen again, starts fresh, which is what its state said anyway.
 //!
 //! **Full table.** When no slot of the window is empty or idle, a new key
 //! gets the configured [`Full`] outcome: denied (with a retry time at which a
@@ -61,9 +69,9 @@
 //! // Per-IP limits: free clients 2 per second, paid ones 100 per second.
 //! const FREE: usize = 0;
 //! const PAID: usize = 1;
-//! static SLOTS: [Slot; 1024] = [const { Slot::new() }; 1024];
+//! let mut slots = [const { Slot::new() }; 1024];
 //! let plans = [Plan::Gcra(Quota::per_second(2)?), Plan::Gcra(Quota::per_second(100)?)];
-//! let table = Keyed::new(&SLOTS, &plans, 0x5eed_u128, Full::Deny, NoClock)?;
+//! let table = Keyed::new(&mut slots, &plans, 0x5eed_u128, Full::Deny, NoClock)?;
 //!
 //! let alice = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
 //! let bob = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
@@ -77,14 +85,14 @@
 //!
 //! # Progress
 //!
-//! Checks of present keys are lock-free (a 128-bit compare-and-swap; a retry
-//! only when another thread changed the slot). **Inserts and evictions are
-//! not lock-free**: they serialise on the key's first bucket's lock bit (held for a
-//! re-scan of eight slots and one compare-and-swap), so a thread preempted
-//! while inserting delays other inserts into the same bucket — never a check
-//! of a present key. The 128-bit word is native on x86_64 (cmpxchg16b,
-//! detected at run time), aarch64 and s390x, lock-based elsewhere
-//! (portable-atomic's fallback).
+//! Checks, inserts and evictions are lock-free: every compare-and-swap that
+//! fails does so because another thread changed the slot (an update, a
+//! claim, a settlement), and a claim in flight is settled by whoever meets
+//! it, so no thread waits for another. An insert costs a claim, a fence,
+//! a read of the window and a commit (plus a touch of the claim when
+//! settling another thread's). The 128-bit word is native on x86_64
+//! (cmpxchg16b, detected at run time), aarch64 and s390x, lock-based
+//! elsewhere (portable-atomic's fallback), where nothing is lock-free.
 //!
 //! # Complexity
 //!
@@ -100,7 +108,10 @@
 //! # Memory
 //!
 //! 16 bytes per slot, fingerprint and state included; the table never grows
-//! beyond the storage it was given. At a load factor of 50 % that is 32
+//! beyond the storage it was given. The table borrows its storage
+//! exclusively (`&mut`): one table per storage, so the table-wide eviction
+//! instant and claim counter it keeps are the storage's; share the table
+//! itself between threads (`&Keyed` is `Sync`). At a load factor of 50 % that is 32
 //! bytes per tracked key.
 //!
 //! # References
@@ -116,7 +127,7 @@ use crate::error::Error;
 use crate::fixed_window::Window;
 use crate::quota::Quota;
 use crate::sliding_window::Sliding;
-use crate::sync::{AtomicU64, AtomicU128, Ordering};
+use crate::sync::{AtomicU64, AtomicU128, Ordering, fence};
 use crate::token_bucket::Refill;
 use crate::{fixed_window, gcra, leaky_bucket, sliding_window, token_bucket};
 
@@ -188,8 +199,10 @@ pub enum Full {
     AdmitUntracked,
 }
 
-/// One slot of a keyed table's storage (16 bytes). Provide storage as a
-/// `static` array (`[const { Slot::new() }; N]`) or any slice; its length
+/// One slot of a keyed table's storage (16 bytes). Provide storage as an
+/// array (`[const { Slot::new() }; N]`), a boxed or leaked slice, or a
+/// `static` taken once (e.g. through a `StaticCell`): any `&mut [Slot]` whose
+/// length
 /// must be a multiple of 4, at least 8.
 #[derive(Debug)]
 pub struct Slot(AtomicU128);
@@ -212,8 +225,10 @@ impl Default for Slot {
 
 /// Slots per bucket (64 bytes: one cache line in 64-byte-aligned storage).
 const BUCKET: usize = 4;
-/// The high-half bits: fingerprint in bits 127..68, plan in 67..65, lock in 64.
-const LOCK: u128 = 1 << 64;
+/// The high-half bits: fingerprint in bits 127..68, plan in 67..65, and in
+/// bit 64 the claim flag: set while a new key's slot is claimed but not yet
+/// settled (the low half then holds the claim's unique number, not a state).
+const CLAIM: u128 = 1 << 64;
 const PLAN_SHIFT: u32 = 65;
 const PLAN_MASK: u128 = 0b111 << PLAN_SHIFT;
 const FP_SHIFT: u32 = 68;
@@ -224,6 +239,14 @@ const fn fingerprint(word: u128) -> u64 {
     #[allow(clippy::cast_possible_truncation)] // 60 bits
     {
         (word >> FP_SHIFT) as u64
+    }
+}
+
+/// The high half without the plan: fingerprint and claim flag.
+const fn ident(word: u128) -> u64 {
+    #[allow(clippy::cast_possible_truncation)] // the high half
+    {
+        ((word >> 64) as u64) & !((PLAN_MASK >> 64) as u64)
     }
 }
 
@@ -248,6 +271,8 @@ pub struct Keyed<'a, C> {
     /// The latest instant at which an entry was evicted: new keys start
     /// fresh as of this instant at the earliest (see [`Plan::fresh_at`]).
     last_eviction: AtomicU64,
+    /// Claims drawn so far: each claim word carries a distinct number.
+    claims: AtomicU64,
     clock: C,
 }
 
@@ -255,14 +280,15 @@ impl<'a, C> Keyed<'a, C> {
     /// A table over `slots` (a multiple of 4, at least 8) with up to 8
     /// `plans`, hashing with the secret `seed` (pick it at random at start-up
     /// for flooding resistance), applying `full` when a new key finds no
-    /// room.
+    /// room. The table borrows `slots` exclusively for its life (one table
+    /// per storage; see the module docs, "Memory").
     ///
     /// # Errors
     ///
     /// [`Error::Storage`] for storage of the wrong size or a number of plans
     /// outside `1..=8`.
     pub fn new(
-        slots: &'a [Slot],
+        slots: &'a mut [Slot],
         plans: &'a [Plan],
         seed: u128,
         full: Full,
@@ -277,7 +303,15 @@ impl<'a, C> Keyed<'a, C> {
         }
         #[allow(clippy::cast_possible_truncation)] // the halves
         let seed = ((seed >> 64) as u64, seed as u64);
-        Ok(Self { slots, plans, seed, full, last_eviction: AtomicU64::new(0), clock })
+        Ok(Self {
+            slots,
+            plans,
+            seed,
+            full,
+            last_eviction: AtomicU64::new(0),
+            claims: AtomicU64::new(0),
+            clock,
+        })
     }
 
     /// Slots of storage.
@@ -311,8 +345,7 @@ impl<'a, C> Keyed<'a, C> {
         &self.clock
     }
 
-    /// The two buckets a key may live in (its first one also serialises its
-    /// inserts): for diagnostics, e.g. to see whether traffic concentrates
+    /// The two buckets a key may live in: for diagnostics, e.g. to see whether traffic concentrates
     /// on a few buckets.
     pub fn buckets<K: Key + ?Sized>(&self, key: &K) -> (usize, usize) {
         let (pair, _) = self.locate(key);
@@ -372,19 +405,23 @@ impl<'a, C> Keyed<'a, C> {
         // so that when the key is not in the first, the two cache misses
         // overlap instead of following each other.
         let head = two.first().map(|s| s.0.load(Ordering::Relaxed));
+        // A member of `fp`: its fingerprint with the claim flag clear (a
+        // claim is not a member yet; `insert` settles it).
+        let member = fp << (FP_SHIFT - 64);
+        let is = |w: u128| ident(w) == member;
         for s in one {
             let w = s.0.load(Ordering::Relaxed);
-            if fingerprint(w) == fp {
+            if is(w) {
                 return Some((s, w));
             }
         }
         let (first, rest) = two.split_first()?;
-        if let Some(w) = head.filter(|&w| fingerprint(w) == fp) {
+        if let Some(w) = head.filter(|&w| is(w)) {
             return Some((first, w));
         }
         rest.iter().find_map(|s| {
             let w = s.0.load(Ordering::Relaxed);
-            (fingerprint(w) == fp).then_some((s, w))
+            is(w).then_some((s, w))
         })
     }
 
@@ -452,99 +489,162 @@ impl<'a, C> Keyed<'a, C> {
         d
     }
 
-    /// Installs `fp` (fresh state) in an empty or idle slot of the window,
-    /// under the home bucket's lock.
+    /// One step of inserting `fp`: finishes a claim of the key that is
+    /// already in flight (another thread's, perhaps stalled), or claims an
+    /// empty or idle slot and settles the claim. `Yes` means "look again":
+    /// the key is a member now, or a claim was lost to a concurrent one that
+    /// made progress.
     fn insert(&self, home: Pair, fp: u64, plan: usize, now: Instant) -> Inserted {
-        // Without the lock first: a new key at a full window is answered
-        // without writing anything (not even the lock bit).
-        if let Choice::Full(retry) = self.choose(home, fp, now, Ordering::Relaxed) {
-            return Inserted::Full(retry);
-        }
-        let Some(lock) = self.slots.get(home.first.saturating_mul(BUCKET)) else {
-            return Inserted::Full(Nanos::MAX);
-        };
-        // Acquire: pairs with the Release in the unlock below, so this
-        // insert sees the previous insert's slot writes.
-        while lock.0.fetch_or(LOCK, Ordering::Acquire) & LOCK != 0 {
-            while lock.0.load(Ordering::Relaxed) & LOCK != 0 {
-                crate::sync::spin_hint();
+        let (pos, old, evicting) = match self.choose(home, fp, now) {
+            Choice::Present => return Inserted::Yes,
+            Choice::Full(retry) => return Inserted::Full(retry),
+            Choice::Claimed(pos, w) => {
+                self.settle(home, fp, pos, w, now, false);
+                return Inserted::Yes;
             }
+            Choice::Empty(pos, w) => (pos, w, false),
+            Choice::Evict(pos, w) => (pos, w, true),
+        };
+        let Some(slot) = self.window(home).nth(pos) else { return Inserted::Full(Nanos::MAX) };
+        if evicting {
+            // Before the eviction is visible: a caller that later finds the
+            // evicted key missing starts it no fresher than now. Release:
+            // seen by whoever acquires the slot's re-keying below.
+            let _ = self.last_eviction.fetch_max(now.as_nanos(), Ordering::Release);
         }
-        let result = self.insert_locked(home, fp, plan, now);
-        // Release: publishes the install to the next insert into this bucket.
-        let _ = lock.0.fetch_and(!LOCK, Ordering::Release);
-        result
+        // A claim word unique over the table's life (a 64-bit counter; the
+        // table borrows its storage exclusively, so no other table draws
+        // claims for these slots), so that no compare-and-swap on a claim
+        // can succeed on a later claim of the same key (no ABA). Relaxed:
+        // only uniqueness is needed.
+        let nonce = self.claims.fetch_add(1, Ordering::Relaxed);
+        #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
+        let claim = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT) | CLAIM | u128::from(nonce);
+        // Conditional on exactly the word observed: an empty slot, or an
+        // idle key's word (K1). SeqCst: the claim is this thread's write in
+        // the store-fence-load pattern of `settle` (Release is what the
+        // eviction mark needs).
+        if slot.0.compare_exchange(old, claim, Ordering::SeqCst, Ordering::Relaxed).is_ok() {
+            self.settle(home, fp, pos, claim, now, true);
+        }
+        Inserted::Yes
     }
 
-    /// Where `fp` would go: already present, an empty slot, the most idle
-    /// evictable slot, or nowhere (with the earliest a slot may free up).
-    fn choose(&self, home: Pair, fp: u64, now: Instant, order: Ordering) -> Choice<'_> {
+    /// Settles the claim `claim` of `fp` at window position `pos`: makes it
+    /// the key's member with a fresh state, or withdraws it when the key has
+    /// a member elsewhere or a claim at a lower position. Higher claims of
+    /// the key are withdrawn on the way. Any thread may settle any claim
+    /// (the claimant may be preempted): that is what makes inserts
+    /// lock-free.
+    ///
+    /// Why a key never gets two members: whoever commits claim `p` first
+    /// made a read-modify-write of `p` that read the claim (the claim
+    /// itself, or the touch below), then a SeqCst fence, then read every
+    /// other slot of the window. Take two claims `p`, `q` of one key both
+    /// committed, by threads X and Y. The fences are totally ordered; say
+    /// X's comes first. Then Y's read of `p`, after its own fence, sees X's
+    /// read-modify-write of `p` or a later write: claim `p` or its member
+    /// (so Y withdraws `q` instead of committing it), or the member already
+    /// gone (evicted: then it is not a second member). The other order is
+    /// symmetric. The claim words are unique, so a stale compare-and-swap
+    /// never lands on a later claim.
+    fn settle(&self, home: Pair, fp: u64, pos: usize, claim: u128, now: Instant, own: bool) {
+        let Some(slot) = self.window(home).nth(pos) else { return };
+        // A helper's read-modify-write of the claim (the claimant's was the
+        // claim itself); if the claim is gone, it was settled meanwhile.
+        // SeqCst, with the fence: see above.
+        if !own && slot.0.compare_exchange(claim, claim, Ordering::SeqCst, Ordering::Relaxed).is_err() {
+            return;
+        }
+        fence(Ordering::SeqCst);
+        for (j, s) in self.window(home).enumerate() {
+            if j == pos {
+                continue;
+            }
+            loop {
+                // Relaxed: ordered after the claim by the fence above.
+                let x = s.0.load(Ordering::Relaxed);
+                if fingerprint(x) != fp {
+                    break;
+                }
+                if x & CLAIM == 0 || j < pos {
+                    // A member elsewhere, or a lower claim (which wins): this
+                    // claim is withdrawn. Relaxed: a unique word; nothing is
+                    // published by emptying a slot.
+                    let _ = slot.0.compare_exchange(claim, 0, Ordering::Relaxed, Ordering::Relaxed);
+                    return;
+                }
+                // A higher claim of the key: withdrawn (its commit then
+                // fails). On failure it changed: look at it again.
+                if s.0.compare_exchange(x, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                    break;
+                }
+            }
+        }
+        // A new key starts fresh as of the latest eviction (never fresher
+        // than a key evicted then), at `now` at the earliest. Acquire: pairs
+        // with the Release of the eviction mark.
+        let since = Instant::from_nanos(now.as_nanos().max(self.last_eviction.load(Ordering::Acquire)));
+        let fresh = self.plans.get(plan_of(claim)).map_or(0, |p| p.fresh_at(since));
+        let member = (claim & !u128::from(u64::MAX) & !CLAIM) | u128::from(fresh);
+        // Fails if the claim was withdrawn meanwhile (or committed by a
+        // helper). Release: the slot carries the eviction mark on.
+        let _ = slot.0.compare_exchange(claim, member, Ordering::Release, Ordering::Relaxed);
+    }
+
+    /// Where `fp` would go: already a member, claimed (the lowest claim),
+    /// an empty slot, the most idle evictable slot, or nowhere (with the
+    /// earliest a slot may free up). Positions are indices in the window.
+    fn choose(&self, home: Pair, fp: u64, now: Instant) -> Choice {
         // The first empty slot of each bucket, and how many it has.
-        let mut empty: [(Option<(&Slot, u128)>, usize); 2] = [(None, 0), (None, 0)];
-        let mut idle: Option<(&Slot, u128)> = None;
+        let mut empty: [(Option<(usize, u128)>, usize); 2] = [(None, 0), (None, 0)];
+        let mut idle: Option<(usize, u128)> = None;
+        let mut claimed: Option<(usize, u128)> = None;
         let mut soonest = Nanos::MAX;
         for (i, s) in self.window(home).enumerate() {
-            let w = s.0.load(order);
+            // Acquire: a slot re-keyed by an eviction is seen together with
+            // that eviction's `last_eviction` (stored before it, Release).
+            let w = s.0.load(Ordering::Acquire);
             let f = fingerprint(w);
             if f == fp {
-                return Choice::Present;
+                if w & CLAIM == 0 {
+                    return Choice::Present;
+                }
+                claimed = claimed.or(Some((i, w)));
+                continue;
             }
             if f == 0 {
                 if let Some((first, count)) = empty.get_mut(i / BUCKET) {
-                    *first = first.or(Some((s, w)));
+                    *first = first.or(Some((i, w)));
                     *count = count.saturating_add(1);
                 }
+                continue;
+            }
+            if w & CLAIM != 0 {
+                // Another key's claim: settled soon, and then fresh (idle).
+                soonest = Nanos::ZERO;
                 continue;
             }
             match self.plans.get(plan_of(w)).map(|p| p.idle_after(state_of(w), now)) {
                 // The most idle: the smallest state (the oldest instant,
                 // among keys of one plan).
                 Some(Nanos::ZERO) if idle.is_none_or(|(_, iw)| state_of(w) < state_of(iw)) => {
-                    idle = Some((s, w));
+                    idle = Some((i, w));
                 }
                 Some(Nanos::ZERO) | None => {}
                 Some(after) => soonest = soonest.min(after),
             }
         }
+        if let Some((i, w)) = claimed {
+            return Choice::Claimed(i, w);
+        }
         // The emptier bucket first (ties: the first bucket).
         let [(e1, n1), (e2, n2)] = empty;
         let empty = if n2 > n1 { e2.or(e1) } else { e1.or(e2) };
         match (empty, idle) {
-            (Some((s, w)), _) => Choice::Empty(s, w),
-            (None, Some((s, w))) => Choice::Evict(s, w),
+            (Some((i, w)), _) => Choice::Empty(i, w),
+            (None, Some((i, w))) => Choice::Evict(i, w),
             (None, None) => Choice::Full(soonest),
-        }
-    }
-
-    fn insert_locked(&self, home: Pair, fp: u64, plan: usize, now: Instant) -> Inserted {
-        #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
-        let tag = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT);
-        loop {
-            // Acquire: a slot re-keyed by an eviction is seen together with
-            // that eviction's `last_eviction` (stored before it, Release).
-            let (slot, old, evicting) = match self.choose(home, fp, now, Ordering::Acquire) {
-                Choice::Present => return Inserted::Yes,
-                Choice::Full(retry) => return Inserted::Full(retry),
-                Choice::Empty(s, w) => (s, w, false),
-                Choice::Evict(s, w) => (s, w, true),
-            };
-            if evicting {
-                // Before the eviction is visible: a caller that later finds
-                // the evicted key missing starts it no fresher than now.
-                let _ = self.last_eviction.fetch_max(now.as_nanos(), Ordering::Release);
-            }
-            // A new key starts fresh as of the latest eviction (never fresher
-            // than a key evicted then), at `now` at the earliest.
-            let since = Instant::from_nanos(now.as_nanos().max(self.last_eviction.load(Ordering::Acquire)));
-            let fresh = self.plans.get(plan).map_or(0, |p| p.fresh_at(since));
-            // Keep the lock bit of the word observed (set on the home
-            // bucket's first slot while we hold it); everything else is the
-            // new key. Conditional on exactly the word observed (K1).
-            // Release: publishes the eviction mark above with the re-keying.
-            let new = (old & LOCK) | tag | u128::from(fresh);
-            if slot.0.compare_exchange(old, new, Ordering::Release, Ordering::Relaxed).is_ok() {
-                return Inserted::Yes;
-            }
         }
     }
 }
@@ -556,11 +656,12 @@ struct Pair {
     second: usize,
 }
 
-/// Where a new key goes.
-enum Choice<'s> {
+/// Where a new key goes (window positions and the words observed there).
+enum Choice {
     Present,
-    Empty(&'s Slot, u128),
-    Evict(&'s Slot, u128),
+    Claimed(usize, u128),
+    Empty(usize, u128),
+    Evict(usize, u128),
     Full(Nanos),
 }
 
@@ -804,19 +905,19 @@ mod tests {
 
     #[test]
     fn word_layout() {
-        let w = (u128::from(0xabcu64) << FP_SHIFT) | (3u128 << PLAN_SHIFT) | LOCK | 42;
-        assert_eq!((fingerprint(w), plan_of(w), state_of(w)), (0xabc, 3, 42));
+        let w = (u128::from(0xabcu64) << FP_SHIFT) | (3u128 << PLAN_SHIFT) | CLAIM | 42;
+        assert_eq!((fingerprint(w), plan_of(w), state_of(w), w & CLAIM), (0xabc, 3, 42, CLAIM));
     }
 
     #[test]
     fn bucket_choices_are_distinct_in_range_and_spread() {
         // Small tables (including 2 and 3 buckets, where multiply-shift and
         // the tie rule matter most) and a larger, non-power-of-two one.
-        static SLOTS: [Slot; 4 * 1000] = [const { Slot::new() }; 4 * 1000];
+        let mut slots = [const { Slot::new() }; 4 * 1000];
         let plans = [Plan::Gcra(Quota::per_second(1).unwrap())];
         let sizes: &[usize] = if cfg!(miri) { &[2, 3] } else { &[2, 3, 5, 1000] };
         for &buckets in sizes {
-            let table = Keyed::new(&SLOTS[..4 * buckets], &plans, 0x5eed, Full::Deny, ()).unwrap();
+            let table = Keyed::new(&mut slots[..4 * buckets], &plans, 0x5eed, Full::Deny, ()).unwrap();
             let mut first = [0u32; 1000];
             let mut second = [0u32; 1000];
             let mut next_door = 0u64;
@@ -848,13 +949,104 @@ mod tests {
         }
     }
 
+    /// Writes the claim a thread preempted right after claiming would
+    /// leave at window position `pos` of `key`.
+    fn stalled_claim(table: &Keyed<'_, ()>, key: u64, pos: usize, nonce: u64) {
+        let (home, fp) = table.locate(&key);
+        let claim = (u128::from(fp) << FP_SHIFT) | CLAIM | u128::from(nonce);
+        let slot = table.window(home).nth(pos).unwrap();
+        assert!(slot.0.compare_exchange(0, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+    }
+
+    /// Lock-free inserts: a claim whose claimant never comes back holds
+    /// nobody up. The next check of the key settles it (with the old bucket
+    /// lock, a stalled insert made this check spin for ever), the key gets
+    /// one member, and its burst of 1 admits once.
+    #[test]
+    fn a_stalled_claim_is_settled_by_the_next_check() {
+        let mut slots = [const { Slot::new() }; 16];
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
+        let table = Keyed::new(&mut slots, &plans, 3, Full::Deny, ()).unwrap();
+        stalled_claim(&table, 7, 5, 1_000);
+        assert_eq!(table.len(), 1);
+        assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        assert_eq!(table.len(), 1, "a second slot was taken beside the claim");
+        assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        // The member is where the claim was.
+        let (home, _) = table.locate(&7u64);
+        let w = table.window(home).nth(5).unwrap().0.load(Ordering::SeqCst);
+        assert_eq!(w & CLAIM, 0);
+        assert_ne!(fingerprint(w), 0);
+    }
+
+    /// Two stalled claims of one key: the lower one wins, the higher one is
+    /// withdrawn, and the key has one member.
+    #[test]
+    fn of_two_claims_the_lower_wins() {
+        let mut slots = [const { Slot::new() }; 16];
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 2).unwrap())];
+        let table = Keyed::new(&mut slots, &plans, 3, Full::Deny, ()).unwrap();
+        stalled_claim(&table, 7, 6, 1);
+        stalled_claim(&table, 7, 2, 2);
+        assert_eq!(table.len(), 2);
+        assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        assert_eq!(table.len(), 1);
+        assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed(), "burst 2 admitted 3");
+        let (home, _) = table.locate(&7u64);
+        let w = |i: usize| table.window(home).nth(i).unwrap().0.load(Ordering::SeqCst);
+        assert_eq!((w(6), w(2) & CLAIM), (0, 0));
+    }
+
+    /// A claim of the key beside its member (a claimant that read the
+    /// window before the member was committed): checks use the member, and
+    /// settling the claim withdraws it.
+    #[test]
+    fn a_claim_beside_a_member_is_withdrawn() {
+        let mut slots = [const { Slot::new() }; 16];
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
+        let table = Keyed::new(&mut slots, &plans, 3, Full::Deny, ()).unwrap();
+        assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        let (home, fp) = table.locate(&7u64);
+        let member =
+            (0..8).find(|&i| table.window(home).nth(i).unwrap().0.load(Ordering::SeqCst) != 0).unwrap();
+        let pos = (0..8).find(|&i| i != member).unwrap();
+        stalled_claim(&table, 7, pos, 9);
+        assert!(
+            !table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed(),
+            "the claim was used as a fresh state"
+        );
+        let claim = table.window(home).nth(pos).unwrap().0.load(Ordering::SeqCst);
+        table.settle(home, fp, pos, claim, Instant::ZERO, false);
+        assert_eq!(table.len(), 1);
+        assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+    }
+
+    /// Another key's stalled claims take their slots but hold up no insert.
+    #[test]
+    fn other_keys_claims_hold_up_nobody() {
+        let mut slots = [const { Slot::new() }; 16];
+        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
+        let table = Keyed::new(&mut slots, &plans, 3, Full::Deny, ()).unwrap();
+        // Claims of seven other keys (fingerprints 1..=7) in seven of key
+        // 7's eight slots.
+        let (home, _) = table.locate(&7u64);
+        for (pos, s) in table.window(home).take(7).enumerate() {
+            let claim = ((pos as u128 + 1) << FP_SHIFT) | CLAIM | pos as u128;
+            assert!(s.0.compare_exchange(0, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        }
+        assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+        assert_eq!(table.len(), 8);
+        assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+    }
+
     #[test]
     fn storage_is_validated() {
-        let slots: [Slot; 6] = Default::default();
+        let mut slots: [Slot; 6] = Default::default();
         let plans = [Plan::Gcra(Quota::per_second(1).unwrap())];
-        assert_eq!(Keyed::new(&slots, &plans, 0, Full::Deny, ()).unwrap_err(), Error::Storage);
-        let slots: [Slot; 8] = Default::default();
-        assert!(Keyed::new(&slots, &plans, 0, Full::Deny, ()).is_ok());
-        assert_eq!(Keyed::new(&slots, &[], 0, Full::Deny, ()).unwrap_err(), Error::Storage);
+        assert_eq!(Keyed::new(&mut slots, &plans, 0, Full::Deny, ()).unwrap_err(), Error::Storage);
+        let mut slots: [Slot; 8] = Default::default();
+        assert!(Keyed::new(&mut slots, &plans, 0, Full::Deny, ()).is_ok());
+        assert_eq!(Keyed::new(&mut slots, &[], 0, Full::Deny, ()).unwrap_err(), Error::Storage);
     }
 }

@@ -39,20 +39,6 @@ impl AtomicU128 {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn fetch_or(&self, bits: u128, _: Ordering) -> u128 {
-        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let old = *v;
-        *v |= bits;
-        old
-    }
-
-    pub(crate) fn fetch_and(&self, bits: u128, _: Ordering) -> u128 {
-        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let old = *v;
-        *v &= bits;
-        old
-    }
-
     pub(crate) fn compare_exchange(
         &self,
         current: u128,

@@ -101,9 +101,9 @@ proptest! {
     /// isolated (K3); tiers apply per key.
     #[test]
     fn keyed_equals_unbounded_map(ops in prop::collection::vec(op(40), 1..200), seed in any::<u128>()) {
-        let slots: Vec<Slot> = (0..1024).map(|_| Slot::new()).collect();
+        let mut slots: Vec<Slot> = (0..1024).map(|_| Slot::new()).collect();
         let plans = plans();
-        let table = Keyed::new(&slots, &plans, seed, Full::Deny, NoClock).unwrap();
+        let table = Keyed::new(&mut slots, &plans, seed, Full::Deny, NoClock).unwrap();
         let mut model = Model { keys: HashMap::new(), cap: None };
         let mut now = 0;
         for op in ops {
@@ -130,9 +130,9 @@ proptest! {
         admit in any::<bool>(),
     ) {
         let full = if admit { Full::AdmitUntracked } else { Full::Deny };
-        let slots: [Slot; 8] = Default::default();
+        let mut slots: [Slot; 8] = Default::default();
         let plans = plans();
-        let table = Keyed::new(&slots, &plans, seed, full, NoClock).unwrap();
+        let table = Keyed::new(&mut slots, &plans, seed, full, NoClock).unwrap();
         let mut model = Model { keys: HashMap::new(), cap: Some(8) };
         let mut now = 0;
         for op in ops {
@@ -171,10 +171,10 @@ fn churn_ten_million_keys_keeps_throttled_keys() {
     } else {
         10_000_000
     };
-    let slots: Vec<Slot> = (0..4096).map(|_| Slot::new()).collect();
+    let mut slots: Vec<Slot> = (0..4096).map(|_| Slot::new()).collect();
     // Hot keys: 1 per 1000 ns, burst 1. Churning keys: the same.
     let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(1_000), 1).unwrap())];
-    let table = Keyed::new(&slots, &plans, 0xC0FFEE, Full::Deny, NoClock).unwrap();
+    let table = Keyed::new(&mut slots, &plans, 0xC0FFEE, Full::Deny, NoClock).unwrap();
     let hot: Vec<u64> = (0..64).map(|i| u64::MAX - i).collect();
     let mut hot_admitted = vec![0u64; hot.len()];
     let mut churn_denied = 0u64;
@@ -213,9 +213,9 @@ fn churn_ten_million_keys_keeps_throttled_keys() {
 #[test]
 fn regression_eviction_then_stale_check_does_not_readmit() {
     // 3 buckets: every key's two buckets are two of {0, 1, 2}.
-    let slots: [Slot; 12] = Default::default();
+    let mut slots: [Slot; 12] = Default::default();
     let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
-    let table = Keyed::new(&slots, &plans, 99, Full::Deny, NoClock).unwrap();
+    let table = Keyed::new(&mut slots, &plans, 99, Full::Deny, NoClock).unwrap();
     let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
     let with = |pair: (usize, usize), skip: &[u64]| -> u64 {
         (1000..).find(|k| table.buckets(k) == pair && !skip.contains(k)).unwrap()
@@ -248,9 +248,9 @@ fn regression_eviction_then_stale_check_does_not_readmit() {
 /// `(1u32, 2u32)` and `0x2_0000_0001u64` shared one limiter.
 #[test]
 fn regression_keys_of_different_types_never_share_a_state() {
-    let slots: Vec<Slot> = (0..64).map(|_| Slot::new()).collect();
+    let mut slots: Vec<Slot> = (0..64).map(|_| Slot::new()).collect();
     let plans = [Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 1).unwrap())];
-    let table = Keyed::new(&slots, &plans, 1, Full::Deny, NoClock).unwrap();
+    let table = Keyed::new(&mut slots, &plans, 1, Full::Deny, NoClock).unwrap();
     let t = Instant::ZERO;
     // Each is a distinct key with its own burst of 1.
     assert!(table.check_at(&(1u32, 2u32), 0, t, 1).is_allowed());

@@ -311,25 +311,51 @@ fn policy_racing_member_check() {
     });
 }
 
-/// Keyed table, two inserts of the same new key racing: serialised by the
-/// home bucket's lock, so the key is stored once and its burst of 1 admits
-/// exactly one of the two.
+/// A keyed table shared by the model's threads. The table borrows its
+/// storage exclusively, so storage and plans are leaked (a few hundred bytes
+/// per explored execution).
+fn shared_table(burst: u64) -> Arc<ratecore::keyed::Keyed<'static, NoClock>> {
+    use ratecore::keyed::{Full, Keyed, Plan, Slot};
+    let slots: &'static mut [Slot] =
+        Box::leak((0..8).map(|_| Slot::new()).collect::<Vec<_>>().into_boxed_slice());
+    let plans: &'static [Plan] =
+        Box::leak(Box::new([Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), burst).unwrap())]));
+    Arc::new(Keyed::new(slots, plans, 7, Full::Deny, NoClock).unwrap())
+}
+
+/// Keyed table, inserts of the same new key racing (no lock: each claims a
+/// slot, and claims are settled by whoever meets them): the key gets one
+/// member, so its burst of 1 admits exactly one of the checks.
 #[test]
 fn keyed_same_key_inserted_twice() {
-    use ratecore::keyed::{Full, Keyed, Plan, Slot};
     model(|| {
-        let slots: Arc<[Slot; 8]> = Arc::new(core::array::from_fn(|_| Slot::new()));
-        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), 1).unwrap())];
-        let s2 = Arc::clone(&slots);
-        let h = loom::thread::spawn(move || {
-            let t = Keyed::new(&*s2, &plans, 7, Full::Deny, NoClock).unwrap();
-            t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed()
-        });
-        let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
+        let t = shared_table(1);
+        let t2 = Arc::clone(&t);
+        let h = loom::thread::spawn(move || t2.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed());
         let mine = t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed();
         let theirs = h.join().unwrap();
         assert!(mine != theirs, "burst 1 admitted {} times", u8::from(mine) + u8::from(theirs));
         assert_eq!(t.len(), 1, "the key was stored twice");
+    });
+}
+
+/// Three inserts of one new key (two spawned threads and the main thread),
+/// burst 2: exactly two admitted, one member — whichever thread is
+/// preempted between its claim and its settlement, the others settle it or
+/// withdraw theirs, and never both commit.
+#[test]
+fn keyed_same_key_inserted_three_times() {
+    model(|| {
+        let t = shared_table(2);
+        let spawn = |t: &Arc<ratecore::keyed::Keyed<'static, NoClock>>| {
+            let t = Arc::clone(t);
+            loom::thread::spawn(move || t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed())
+        };
+        let (a, b) = (spawn(&t), spawn(&t));
+        let mine = t.check_at(&42u64, 0, Instant::ZERO, 1).is_allowed();
+        let n = u8::from(mine) + u8::from(a.join().unwrap()) + u8::from(b.join().unwrap());
+        assert_eq!(n, 2, "burst 2 admitted {n} of 3");
+        assert_eq!(t.len(), 1, "the key was stored more than once");
     });
 }
 
@@ -341,24 +367,15 @@ fn keyed_same_key_inserted_twice() {
 /// and then throttled.
 #[test]
 fn keyed_eviction_racing_update() {
-    use ratecore::keyed::{Full, Keyed, Plan, Slot};
     model(|| {
-        let slots: Arc<[Slot; 8]> = Arc::new(core::array::from_fn(|_| Slot::new()));
-        let plans = [Plan::Gcra(Quota::new(1, Nanos::from_nanos(10), 1).unwrap())];
-        {
-            let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
-            for k in 1..=8u64 {
-                assert!(t.check_at(&k, 0, Instant::ZERO, 1).is_allowed());
-            }
-            assert_eq!(t.len(), 8);
+        let t = shared_table(1);
+        for k in 1..=8u64 {
+            assert!(t.check_at(&k, 0, Instant::ZERO, 1).is_allowed());
         }
+        assert_eq!(t.len(), 8);
         let now = Instant::from_nanos(10); // every key idle again
-        let s2 = Arc::clone(&slots);
-        let h = loom::thread::spawn(move || {
-            let t = Keyed::new(&*s2, &plans, 7, Full::Deny, NoClock).unwrap();
-            t.check_at(&100u64, 0, now, 1).is_allowed()
-        });
-        let t = Keyed::new(&*slots, &plans, 7, Full::Deny, NoClock).unwrap();
+        let t2 = Arc::clone(&t);
+        let h = loom::thread::spawn(move || t2.check_at(&100u64, 0, now, 1).is_allowed());
         let one = t.check_at(&1u64, 0, now, 1).is_allowed();
         let new = h.join().unwrap();
         assert!(one, "an idle key was denied");

@@ -720,11 +720,12 @@ fn key_of(i: u64, keys: u64, base: u64) -> u64 {
 /// untracked (`Full::AdmitUntracked`), so every row stays on the allow
 /// path, and the warm-up asserts they are that rare.
 struct KeyedTable {
-    /// `ALIGN_SPARE` more slots than the table's; the table's start at
-    /// `offset`, on a 64-byte boundary, so each bucket is one cache line.
-    slots: Vec<ratecore::keyed::Slot>,
-    offset: usize,
-    plans: [ratecore::keyed::Plan; 1],
+    /// The table borrows its storage exclusively for its life, so storage
+    /// (`ALIGN_SPARE` more slots than the table's, the table's starting on
+    /// a 64-byte boundary so each bucket is one cache line) and plan are
+    /// leaked: a bench process builds a few dozen tables, at most 32 MiB
+    /// each.
+    table: ratecore::keyed::Keyed<'static, NoClock>,
     keys: u64,
     distinct: bool,
 }
@@ -738,38 +739,34 @@ impl KeyedTable {
     fn new(keys: u64, distinct: bool, threads: usize) -> Self {
         let ranges = if distinct { threads.max(1) as u64 } else { 1 };
         let capacity = ((2 * keys * ranges).max(8) as usize).next_multiple_of(4);
-        let slots: Vec<ratecore::keyed::Slot> =
-            (0..capacity + ALIGN_SPARE).map(|_| ratecore::keyed::Slot::new()).collect();
+        let slots: &'static mut [ratecore::keyed::Slot] = Box::leak(
+            (0..capacity + ALIGN_SPARE).map(|_| ratecore::keyed::Slot::new()).collect::<Box<[_]>>(),
+        );
         let offset = slots.as_ptr().align_offset(64);
         assert!(offset <= ALIGN_SPARE, "16-byte slots reach a 64-byte boundary within 3");
-        let t = Self { slots, offset, plans: [ratecore::keyed::Plan::Gcra(open_quota())], keys, distinct };
-        {
-            let table = t.table();
-            for k in 0..keys * ranges {
-                assert!(table.check_at(&k, 0, at(0, 0), 1).is_allowed(), "keyed warm-up");
-            }
-            let tracked = table.len() as u64;
-            assert!(tracked * 10_000 >= keys * ranges * 9_999, "keyed warm-up: only {tracked} keys tracked");
-        }
-        t
-    }
-
-    fn table(&self) -> ratecore::keyed::Keyed<'_, NoClock> {
-        ratecore::keyed::Keyed::new(
-            &self.slots[self.offset..self.offset + self.slots.len() - ALIGN_SPARE],
-            &self.plans,
+        let plans: &'static [ratecore::keyed::Plan] =
+            Box::leak(Box::new([ratecore::keyed::Plan::Gcra(open_quota())]));
+        let table = ratecore::keyed::Keyed::new(
+            &mut slots[offset..offset + capacity],
+            plans,
             KEYED_SEED,
             ratecore::keyed::Full::AdmitUntracked,
             NoClock,
         )
-        .expect("valid table")
+        .expect("valid table");
+        for k in 0..keys * ranges {
+            assert!(table.check_at(&k, 0, at(0, 0), 1).is_allowed(), "keyed warm-up");
+        }
+        let tracked = table.len() as u64;
+        assert!(tracked * 10_000 >= keys * ranges * 9_999, "keyed warm-up: only {tracked} keys tracked");
+        Self { table, keys, distinct }
     }
 }
 
 impl Run for KeyedTable {
     #[inline(never)]
     fn run(&self, thread: usize, iters: u64) -> u64 {
-        let table = self.table();
+        let table = &self.table;
         let base = if self.distinct { thread as u64 * self.keys } else { 0 };
         let mut admitted = 0u64;
         // 1 ns of injected time per decision per thread: always admitted.
