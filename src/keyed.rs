@@ -427,6 +427,7 @@ impl<'a, C> Keyed<'a, C> {
 
     /// Checks `cost` permits for `key` on plan `plan` at an explicit
     /// instant. A plan index out of range is [`Outcome::Impossible`](crate::Outcome::Impossible).
+    #[inline]
     pub fn check_at<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32) -> Decision {
         self.run(key, plan, now, cost, true)
     }
@@ -441,13 +442,43 @@ impl<'a, C> Keyed<'a, C> {
 
     /// The decision `cost` would get, consuming nothing and inserting
     /// nothing (a key not in the table is reported as fresh).
+    #[inline]
     pub fn peek_at<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32) -> Decision {
         self.run(key, plan, now, cost, false)
     }
 
+    /// A check or peek: the common case (the key is a member and the first
+    /// compare-and-swap lands) inline, so that the caller's decision is
+    /// built where the caller keeps it (an out-of-line call here returned
+    /// its decision through a stack copy whose wide loads of narrower
+    /// stores stalled store forwarding: ~15 ns a check); everything else in
+    /// [`run_slow`](Self::run_slow).
+    #[inline(always)]
     fn run<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32, write: bool) -> Decision {
         let Some(p) = self.plans.get(plan) else { return Decision::NOTHING };
         let (home, fp) = self.locate(key);
+        if let Some((slot, word)) = self.find(home, fp) {
+            let stored = self.plans.get(plan_of(word)).unwrap_or(p);
+            let (next, d) = stored.decide(state_of(word), now, cost);
+            if !write || !d.is_allowed() || next == state_of(word) {
+                return d;
+            }
+            // The whole slot from exactly the word decided on: fails if it
+            // was re-keyed or updated meanwhile. Relaxed: no other memory
+            // hangs off the slot.
+            let new = (word & !u128::from(u64::MAX)) | u128::from(next);
+            if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                return d;
+            }
+        }
+        self.run_slow(home, fp, plan, now, cost, write)
+    }
+
+    /// [`run`](Self::run) from the start for a key that is not a member (or
+    /// whose slot changed under the first compare-and-swap).
+    #[inline(never)]
+    fn run_slow(&self, home: Pair, fp: u64, plan: usize, now: Instant, cost: u32, write: bool) -> Decision {
+        let Some(p) = self.plans.get(plan) else { return Decision::NOTHING };
         loop {
             let Some((slot, word)) = self.find(home, fp) else {
                 // A key not in the table gets what a fresh key would. A peek,
@@ -467,9 +498,7 @@ impl<'a, C> Keyed<'a, C> {
             if !write || !d.is_allowed() || next == state_of(word) {
                 return d;
             }
-            // The whole slot from exactly the word decided on: fails if it
-            // was re-keyed or updated meanwhile. Relaxed: no other memory
-            // hangs off the slot.
+            // As in `run`.
             let new = (word & !u128::from(u64::MAX)) | u128::from(next);
             if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
                 return d;
