@@ -725,6 +725,7 @@ mod tag {
 macro_rules! int_keys {
     ($tag:expr; $($t:ty => $wide:expr),*) => {$(
         impl Key for $t {
+            #[inline]
             fn write_key(&self, h: &mut KeyHasher) {
                 let v: u128 = $wide(*self);
                 let width = core::mem::size_of::<$t>() as u64;
@@ -752,6 +753,7 @@ int_keys!(tag::SIGNED;
     isize => |x: isize| u128::from_le_bytes(i64::try_from(x).map_or(i128::MIN, i128::from).to_le_bytes()));
 
 impl Key for [u8] {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         h.write(&[tag::BYTES]);
         h.write(&(self.len() as u64).to_le_bytes());
@@ -760,24 +762,28 @@ impl Key for [u8] {
 }
 
 impl Key for str {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         self.as_bytes().write_key(h);
     }
 }
 
 impl<const N: usize> Key for [u8; N] {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         self.as_slice().write_key(h);
     }
 }
 
 impl<K: Key + ?Sized> Key for &K {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         (**self).write_key(h);
     }
 }
 
 impl Key for core::net::Ipv4Addr {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         h.write(&[tag::IPV4]);
         h.write(&self.octets());
@@ -785,6 +791,7 @@ impl Key for core::net::Ipv4Addr {
 }
 
 impl Key for core::net::Ipv6Addr {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         h.write(&[tag::IPV6]);
         h.write(&self.octets());
@@ -792,6 +799,7 @@ impl Key for core::net::Ipv6Addr {
 }
 
 impl Key for core::net::IpAddr {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         match self {
             Self::V4(a) => a.write_key(h),
@@ -801,6 +809,7 @@ impl Key for core::net::IpAddr {
 }
 
 impl<A: Key, B: Key> Key for (A, B) {
+    #[inline]
     fn write_key(&self, h: &mut KeyHasher) {
         self.0.write_key(h);
         self.1.write_key(h);
@@ -818,6 +827,7 @@ pub struct KeyHasher {
 }
 
 impl KeyHasher {
+    #[inline]
     fn new((k0, k1): (u64, u64)) -> Self {
         // The four initialisation constants of SipHash; the second is
         // xored with 0xee for the 128-bit output variant (0x…6d ^ 0xee =
@@ -861,6 +871,7 @@ impl KeyHasher {
 
     /// Feeds bytes (whole 8-byte words go straight to the compression when
     /// the buffer is empty).
+    #[inline]
     pub fn write(&mut self, bytes: &[u8]) {
         self.length = self.length.wrapping_add(bytes.len() as u64);
         let mut rest = bytes;
