@@ -328,6 +328,48 @@ def live_seeds():
     }
 
 
+# keyed: Kind, and Act: Step(Step) | Check { key, plan, cost } | Peek { key, plan, cost }.
+KINDS = ["Gcra", "TokenBucket", "IntervalBucket", "LeakyMeter", "FixedWindow", "SlidingWindow"]
+ACTS = ["Step", "Check", "Peek"]
+
+
+def plan(kind, permits, period, burst):
+    return tag(KINDS.index(kind), len(KINDS)) + rate(permits, period, burst)
+
+
+def act(name, *args):
+    return variant(ACTS, {"Step": [encoded], "Check": [u8, u8, encoded], "Peek": [u8, u8, encoded]}, name, *args)
+
+
+def keyed_seeds():
+    def head(admit, one_window, p0, p1):
+        return u64(0x243F6A8885A308D3) + u64(0x13198A2E03707344) + boolean(admit) + boolean(one_window) + p0 + p1
+
+    # Twelve keys into one 8-slot window, twice, with time moving in
+    # between (fills, full-table answers, evictions of idle keys), keys
+    # switching plans, peeks of tracked and untracked keys.
+    def rounds(steps):
+        acts = []
+        for s in steps:
+            acts += [act("Check", k, k % 2, cost("Unit")) for k in range(12)]
+            acts += [act("Peek", k, (k + 1) % 2, cost("Two")) for k in range(0, 12, 3)]
+            acts += [act("Check", k, 1, cost("Limit")) for k in range(3)]
+            acts.append(act("Step", s))
+        return ops(*acts)
+
+    steps = [step("Quarters", 2, 1), step("Scales", 0), step("Quarters", 1, 0), step("Scales", 3)]
+    return {
+        "one-window-gcra-and-token": head(False, True, plan("Gcra", 1, "1s", 2), plan("TokenBucket", 3, "1s", 3))
+        + rounds(steps),
+        "one-window-windows-admit": head(True, True, plan("FixedWindow", 1, "1s", 2),
+                                         plan("SlidingWindow", 1, "1min", 3)) + rounds(steps),
+        "one-window-meter-interval": head(False, True, plan("LeakyMeter", 10, "1s", 5),
+                                          plan("IntervalBucket", 2, "1s", 4)) + rounds(steps),
+        "roomy-gcra-and-window": head(False, False, plan("Gcra", 7, "1s", 3), plan("FixedWindow", 1, "1ms", 20))
+        + rounds(steps),
+    }
+
+
 SEEDS = {
     "gcra": quota_seeds(prefix=u32(1_000_000)),  # `back`, then the quota input
     "token_bucket": quota_seeds(),
@@ -340,6 +382,7 @@ SEEDS = {
     "quota": quota_target_seeds(),
     "policy": policy_seeds(),
     "live": live_seeds(),
+    "keyed": keyed_seeds(),
 }
 
 
@@ -435,6 +478,18 @@ def regressions():
         if target != "interval_bucket":
             out[target]["retry-at-top-of-range"] = prefix + top_of_range
             out[target]["reserve-act-rounding"] = prefix + act_rounding
+    # keyed: key 2 checked on plan 1 (burst 5), idle after a minute, then
+    # checked with cost 0 on plan 0 (burst 2). A tracked idle key was decided
+    # on its old plan, an evicted one on the new: an eviction that was
+    # visible (found with a full 8-slot table, where the table and the model
+    # had evicted different idle keys). Fixed: an idle key takes the plan
+    # its request names (tests/keyed.rs, regression_an_idle_key_changing_plan_*).
+    out["keyed"] = {
+        "idle-key-changes-plan": u64(1) + u64(2) + boolean(False) + boolean(False)
+        + plan("Gcra", 1, "1s", 2) + plan("Gcra", 1, "1s", 5)
+        + ops(act("Check", 2, 1, cost("Unit")), act("Step", step("Advance", 60 * 10**9)),
+              act("Check", 2, 0, cost("Zero")), act("Check", 2, 0, cost("Two")), act("Check", 2, 0, cost("Unit"))),
+    }
     return out
 
 

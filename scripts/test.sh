@@ -120,7 +120,7 @@ miri() {
     done
 }
 
-# ~4 min cold (~95 s build + 11 targets × ~16 s): every cargo-fuzz target
+# ~4 min cold (~95 s build + 12 targets × ~16 s): every cargo-fuzz target
 # against the shared oracle, FUZZ_SECONDS each (fuzz/README.md: for hours).
 fuzz() {
     FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz.sh

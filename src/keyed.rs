@@ -42,22 +42,32 @@
 //! *settled*: after a SeqCst fence the rest of the window is read; a member
 //! of the key elsewhere, or a claim of it at a lower position, withdraws
 //! this claim; claims of it at higher positions are withdrawn; otherwise the
-//! claim becomes the key's member with a fresh state. Any thread may settle
-//! any claim — a check that finds its key claimed settles that claim rather
-//! than waiting for the claimant — so a thread preempted mid-insert never
-//! holds anyone up. The fence argument that a key never gets two members is
-//! at `settle` in the source. Such an eviction is invisible: the evicted
-//! key, seen again, starts fresh, which is what its state said anyway.
+//! claim becomes the key's member, its state fresh with the claimant's
+//! request already decided on it (insert and first admission are one
+//! compare-and-swap). A claim is settled by its claimant or by any thread
+//! checking the same key — a check that finds its key claimed settles the
+//! claim rather than waiting for the claimant — so a thread preempted
+//! mid-insert never holds up its key. Until it is settled, a claim occupies
+//! its slot: a new key of another window that finds no other room meanwhile
+//! meets the full-table policy (with a retry of 1 ns). The fence argument
+//! that a key never gets two members is at `settle` in the source. An
+//! eviction is invisible: the evicted key, seen again, starts fresh, which
+//! is what its state said anyway.
 //!
 //! **Full table.** When no slot of the window is empty or idle, a new key
 //! gets the configured [`Full`] outcome: denied (with a retry time at which a
-//! slot of its window can free up at the earliest), or admitted untracked.
+//! slot of its window can free up at the earliest; 1 ns while another key's
+//! claim is in flight there), or admitted untracked.
 //! Keys already in the table are never affected (SPEC K2).
 //!
 //! **Tiers.** Each check names the plan of its key (free, paid, internal …)
 //! by index into the table's plans; the plan index is stored in the slot (3
-//! bits), never a quota. A key keeps the plan it was inserted with while it
-//! is tracked; a new plan takes effect once the key is idle and re-inserted.
+//! bits), never a quota. A key keeps the plan it was inserted with while its
+//! limiter is not full (it is being limited); once it is full again —
+//! indistinguishable from a new key — the plan its next request names
+//! applies, exactly as if it had been evicted and inserted anew (so which
+//! plan decides never depends on whether an idle key happened to be
+//! evicted, SPEC K1).
 //!
 //! # Example
 //!
@@ -87,8 +97,11 @@
 //!
 //! Checks, inserts and evictions are lock-free: every compare-and-swap that
 //! fails does so because another thread changed the slot (an update, a
-//! claim, a settlement), and a claim in flight is settled by whoever meets
-//! it, so no thread waits for another. An insert costs a claim, a fence,
+//! claim, a settlement), and a claim in flight is settled by whichever
+//! check of its key meets it, so no thread waits for another. A new key's
+//! request is decided in the commit of its claim, so an admitted new member
+//! is never idle: two new keys cannot keep evicting each other's member
+//! from one idle slot. An insert costs a claim, a fence,
 //! a read of the window and a commit (plus a touch of the claim when
 //! settling another thread's). The 128-bit word is native on x86_64
 //! (cmpxchg16b, detected at run time), aarch64 and s390x, lock-based
@@ -191,7 +204,8 @@ impl Plan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Full {
     /// Denied, with the time at which a slot of its window can free up at
-    /// the earliest as `retry_after`. Safe: nothing is ever over-admitted.
+    /// the earliest as `retry_after` (1 ns while another key's insert is in
+    /// flight there). Safe: nothing is ever over-admitted.
     Deny,
     /// Decided as a fresh key and not stored: every such request is admitted
     /// up to its plan's burst. Availability over limiting; an attacker who
@@ -320,7 +334,8 @@ impl<'a, C> Keyed<'a, C> {
         self.slots.len()
     }
 
-    /// Keys tracked right now (a scan of every slot).
+    /// Slots in use right now: tracked keys, and claims of new keys in
+    /// flight (a scan of every slot).
     #[must_use]
     pub fn len(&self) -> usize {
         // Relaxed: a statistic.
@@ -457,9 +472,10 @@ impl<'a, C> Keyed<'a, C> {
     fn run<K: Key + ?Sized>(&self, key: &K, plan: usize, now: Instant, cost: u32, write: bool) -> Decision {
         let Some(p) = self.plans.get(plan) else { return Decision::NOTHING };
         let (home, fp) = self.locate(key);
-        if let Some((slot, word)) = self.find(home, fp) {
-            let stored = self.plans.get(plan_of(word)).unwrap_or(p);
-            let (next, d) = stored.decide(state_of(word), now, cost);
+        // A member on the plan this request names (a member on another plan
+        // is `run_slow`'s).
+        if let Some((slot, word)) = self.find(home, fp).filter(|&(_, w)| plan_of(w) == plan) {
+            let (next, d) = p.decide(state_of(word), now, cost);
             if !write || !d.is_allowed() || next == state_of(word) {
                 return d;
             }
@@ -488,18 +504,33 @@ impl<'a, C> Keyed<'a, C> {
                 if !write || cost == 0 || !fresh.is_allowed() {
                     return fresh;
                 }
-                match self.insert(home, fp, plan, now) {
+                match self.insert(home, fp, plan, now, cost) {
                     Inserted::Yes => continue,
+                    Inserted::Decided(d) => return d,
                     Inserted::Full(retry) => return self.when_full(p, now, cost, retry),
                 }
             };
-            let stored = self.plans.get(plan_of(word)).unwrap_or(p);
-            let (next, d) = stored.decide(state_of(word), now, cost);
-            if !write || !d.is_allowed() || next == state_of(word) {
+            // The key's own plan while its limiter is not full; once full
+            // again (idle), the plan this request names, from a fresh state
+            // — what an eviction and re-insert would give (module docs,
+            // "Tiers").
+            let own = plan_of(word);
+            let (q, state, tag) = match self.plans.get(own) {
+                Some(o) if own != plan && o.idle_after(state_of(word), now) == Nanos::ZERO => {
+                    (p, p.fresh_at(now), plan)
+                }
+                Some(o) => (o, state_of(word), own),
+                None => (p, state_of(word), own),
+            };
+            let (next, d) = q.decide(state, now, cost);
+            if !write || cost == 0 || !d.is_allowed() || (next == state_of(word) && tag == own) {
                 return d;
             }
-            // As in `run`.
-            let new = (word & !u128::from(u64::MAX)) | u128::from(next);
+            // As in `run`, with the plan the decision was made on.
+            #[allow(clippy::cast_possible_truncation)] // tag < MAX_PLANS
+            let new = (word & !(u128::from(u64::MAX) | PLAN_MASK))
+                | ((tag as u128) << PLAN_SHIFT)
+                | u128::from(next);
             if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
                 return d;
             }
@@ -518,17 +549,18 @@ impl<'a, C> Keyed<'a, C> {
         d
     }
 
-    /// One step of inserting `fp`: finishes a claim of the key that is
-    /// already in flight (another thread's, perhaps stalled), or claims an
-    /// empty or idle slot and settles the claim. `Yes` means "look again":
-    /// the key is a member now, or a claim was lost to a concurrent one that
-    /// made progress.
-    fn insert(&self, home: Pair, fp: u64, plan: usize, now: Instant) -> Inserted {
+    /// One step of inserting `fp` for a request of `cost`: finishes a claim
+    /// of the key that is already in flight (another thread's, perhaps
+    /// stalled), or claims an empty or idle slot and settles the claim.
+    /// `Decided` when this request was decided on the commit itself; `Yes`
+    /// means "look again": the key is a member now, or a claim was lost to
+    /// a concurrent one that made progress.
+    fn insert(&self, home: Pair, fp: u64, plan: usize, now: Instant, cost: u32) -> Inserted {
         let (pos, old, evicting) = match self.choose(home, fp, now) {
             Choice::Present => return Inserted::Yes,
             Choice::Full(retry) => return Inserted::Full(retry),
             Choice::Claimed(pos, w) => {
-                self.settle(home, fp, pos, w, now, false);
+                let _ = self.settle(home, fp, pos, w, now, None);
                 return Inserted::Yes;
             }
             Choice::Empty(pos, w) => (pos, w, false),
@@ -553,18 +585,28 @@ impl<'a, C> Keyed<'a, C> {
         // idle key's word (K1). SeqCst: the claim is this thread's write in
         // the store-fence-load pattern of `settle` (Release is what the
         // eviction mark needs).
-        if slot.0.compare_exchange(old, claim, Ordering::SeqCst, Ordering::Relaxed).is_ok() {
-            self.settle(home, fp, pos, claim, now, true);
+        if slot.0.compare_exchange(old, claim, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+            && let Some(d) = self.settle(home, fp, pos, claim, now, Some(cost))
+        {
+            return Inserted::Decided(d);
         }
         Inserted::Yes
     }
 
     /// Settles the claim `claim` of `fp` at window position `pos`: makes it
-    /// the key's member with a fresh state, or withdraws it when the key has
-    /// a member elsewhere or a claim at a lower position. Higher claims of
-    /// the key are withdrawn on the way. Any thread may settle any claim
-    /// (the claimant may be preempted): that is what makes inserts
-    /// lock-free.
+    /// the key's member, or withdraws it when the key has a member elsewhere
+    /// or a claim at a lower position. Higher claims of the key are
+    /// withdrawn on the way. The claimant settles its own claim
+    /// (`own = Some(cost)`: the member's first state is its request decided
+    /// on the fresh state, in the same compare-and-swap, returned as the
+    /// decision); any thread checking the same key settles a claim it meets
+    /// (`own = None`: the member starts fresh), so a preempted claimant
+    /// never holds up its key.
+    ///
+    /// Deciding the claimant's request in the commit makes insert and first
+    /// admission one step: a new member that was admitted is not idle, so
+    /// two new keys competing for one idle slot cannot evict each other's
+    /// members for ever.
     ///
     /// Why a key never gets two members: whoever commits claim `p` first
     /// made a read-modify-write of `p` that read the claim (the claim
@@ -575,15 +617,26 @@ impl<'a, C> Keyed<'a, C> {
     /// read-modify-write of `p` or a later write: claim `p` or its member
     /// (so Y withdraws `q` instead of committing it), or the member already
     /// gone (evicted: then it is not a second member). The other order is
-    /// symmetric. The claim words are unique, so a stale compare-and-swap
-    /// never lands on a later claim.
-    fn settle(&self, home: Pair, fp: u64, pos: usize, claim: u128, now: Instant, own: bool) {
-        let Some(slot) = self.window(home).nth(pos) else { return };
+    /// symmetric (when Y's claim is the lower one, Y withdraws X's instead:
+    /// X's commit then fails). The claim words are unique, so a stale
+    /// compare-and-swap never lands on a later claim.
+    fn settle(
+        &self,
+        home: Pair,
+        fp: u64,
+        pos: usize,
+        claim: u128,
+        now: Instant,
+        own: Option<u32>,
+    ) -> Option<Decision> {
+        let slot = self.window(home).nth(pos)?;
         // A helper's read-modify-write of the claim (the claimant's was the
         // claim itself); if the claim is gone, it was settled meanwhile.
         // SeqCst, with the fence: see above.
-        if !own && slot.0.compare_exchange(claim, claim, Ordering::SeqCst, Ordering::Relaxed).is_err() {
-            return;
+        if own.is_none()
+            && slot.0.compare_exchange(claim, claim, Ordering::SeqCst, Ordering::Relaxed).is_err()
+        {
+            return None;
         }
         fence(Ordering::SeqCst);
         for (j, s) in self.window(home).enumerate() {
@@ -591,8 +644,11 @@ impl<'a, C> Keyed<'a, C> {
                 continue;
             }
             loop {
-                // Relaxed: ordered after the claim by the fence above.
-                let x = s.0.load(Ordering::Relaxed);
+                // Ordered after the claim by the fence above. Acquire: a
+                // slot re-keyed by an eviction (of the key's earlier member,
+                // say) is seen together with that eviction's mark, which
+                // the fresh state below must not be older than.
+                let x = s.0.load(Ordering::Acquire);
                 if fingerprint(x) != fp {
                     break;
                 }
@@ -601,7 +657,7 @@ impl<'a, C> Keyed<'a, C> {
                     // claim is withdrawn. Relaxed: a unique word; nothing is
                     // published by emptying a slot.
                     let _ = slot.0.compare_exchange(claim, 0, Ordering::Relaxed, Ordering::Relaxed);
-                    return;
+                    return None;
                 }
                 // A higher claim of the key: withdrawn (its commit then
                 // fails). On failure it changed: look at it again.
@@ -614,11 +670,21 @@ impl<'a, C> Keyed<'a, C> {
         // than a key evicted then), at `now` at the earliest. Acquire: pairs
         // with the Release of the eviction mark.
         let since = Instant::from_nanos(now.as_nanos().max(self.last_eviction.load(Ordering::Acquire)));
-        let fresh = self.plans.get(plan_of(claim)).map_or(0, |p| p.fresh_at(since));
-        let member = (claim & !u128::from(u64::MAX) & !CLAIM) | u128::from(fresh);
+        let p = self.plans.get(plan_of(claim))?;
+        let fresh = p.fresh_at(since);
+        // The claimant's request, decided on the fresh state (an admission
+        // is recorded in the commit; a denial leaves the state fresh).
+        let (state, decided) = match own {
+            Some(cost) => {
+                let (next, d) = p.decide(fresh, now, cost);
+                (if d.is_allowed() { next } else { fresh }, Some(d))
+            }
+            None => (fresh, None),
+        };
+        let member = (claim & !u128::from(u64::MAX) & !CLAIM) | u128::from(state);
         // Fails if the claim was withdrawn meanwhile (or committed by a
         // helper). Release: the slot carries the eviction mark on.
-        let _ = slot.0.compare_exchange(claim, member, Ordering::Release, Ordering::Relaxed);
+        slot.0.compare_exchange(claim, member, Ordering::Release, Ordering::Relaxed).ok().and(decided)
     }
 
     /// Where `fp` would go: already a member, claimed (the lowest claim),
@@ -650,7 +716,9 @@ impl<'a, C> Keyed<'a, C> {
                 continue;
             }
             if w & CLAIM != 0 {
-                // Another key's claim: settled soon, and then fresh (idle).
+                // Another key's claim in flight: its slot is taken until the
+                // claimant (or a check of that key) settles it; then it
+                // may be a member that is idle already.
                 soonest = Nanos::ZERO;
                 continue;
             }
@@ -696,6 +764,8 @@ enum Choice {
 
 enum Inserted {
     Yes,
+    /// The key's member was committed with this request decided.
+    Decided(Decision),
     /// No room; the earliest a slot of the window can become idle.
     Full(Nanos),
 }
@@ -1057,7 +1127,7 @@ mod tests {
             "the claim was used as a fresh state"
         );
         let claim = table.window(home).nth(pos).unwrap().0.load(Ordering::SeqCst);
-        table.settle(home, fp, pos, claim, Instant::ZERO, false);
+        let _ = table.settle(home, fp, pos, claim, Instant::ZERO, None);
         assert_eq!(table.len(), 1);
         assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
     }

@@ -12,13 +12,13 @@
     clippy::cast_possible_wrap
 )]
 
+mod oracle;
 mod strategies;
 
-use std::collections::HashMap;
-
+use oracle::keyed::KeyedModel;
 use proptest::prelude::*;
 use ratecore::keyed::{Full, Keyed, Plan, Slot};
-use ratecore::{Decision, Instant, LocalGcra, Nanos, NoClock, Outcome, Quota};
+use ratecore::{Instant, Nanos, NoClock, Outcome, Quota};
 use strategies::config;
 
 /// Two tiers: free (3 per 100 ns, burst 2) and paid (1 per 10 ns, burst 5).
@@ -29,68 +29,25 @@ fn plans() -> [Plan; 2] {
     ]
 }
 
-fn quota_of(p: &Plan) -> Quota {
-    match p {
-        Plan::Gcra(q) => *q,
-        _ => unreachable!(),
-    }
-}
-
-/// A key's tier: odd keys pay.
-fn tier(key: u64) -> usize {
-    (key % 2) as usize
+/// A key's tier: odd keys pay; one request in five names the other plan
+/// (a client that upgraded or downgraded).
+fn tier(key: u64, switched: bool) -> usize {
+    ((key + u64::from(switched)) % 2) as usize
 }
 
 #[derive(Clone, Debug)]
 enum Op {
     Advance(u64),
-    Check(u64, u32),
+    /// Key, cost, and whether the request names the key's other plan.
+    Check(u64, u32, bool),
 }
 
 fn op(keys: u64) -> impl Strategy<Value = Op> {
     prop_oneof![
         1 => (0..60u64).prop_map(Op::Advance),
-        4 => (0..keys, prop_oneof![3 => Just(1u32), 1 => 0..=6u32]).prop_map(|(k, c)| Op::Check(k, c)),
+        4 => (0..keys, prop_oneof![3 => Just(1u32), 1 => 0..=6u32], prop::bool::weighted(0.2))
+            .prop_map(|(k, c, s)| Op::Check(k, c, s)),
     ]
-}
-
-/// The model: an unbounded map of per-key limiters, plus — for a table of
-/// capacity `cap` whose every key shares one window — which keys occupy
-/// slots. A new key takes a free slot, else an idle key's (evicting it is
-/// invisible: its state equals a fresh one), else gets the full outcome.
-struct Model {
-    keys: HashMap<u64, LocalGcra<NoClock>>,
-    cap: Option<usize>,
-}
-
-impl Model {
-    fn check(&mut self, key: u64, now: Instant, cost: u32) -> Decision {
-        let q = quota_of(&plans()[tier(key)]);
-        let fresh = LocalGcra::new(q, NoClock).peek_at(now, cost);
-        if !self.keys.contains_key(&key) && (cost == 0 || !fresh.is_allowed()) {
-            return fresh; // nothing to track
-        }
-        if !self.keys.contains_key(&key) {
-            if self.cap.is_some_and(|cap| self.keys.len() >= cap) {
-                let idle = self
-                    .keys
-                    .iter()
-                    .find(|(_, l)| l.peek_at(now, 0).reset_after() == Nanos::ZERO)
-                    .map(|(&k, _)| k);
-                match idle {
-                    Some(k) => {
-                        self.keys.remove(&k);
-                    }
-                    // No room: a fresh key's decision, not stored. (Under
-                    // `Full::Deny` the test turns an admission into the
-                    // table's denial.)
-                    None => return fresh,
-                }
-            }
-            self.keys.insert(key, LocalGcra::new(q, NoClock));
-        }
-        self.keys.get_mut(&key).unwrap().check_at(now, cost)
-    }
 }
 
 proptest! {
@@ -104,15 +61,15 @@ proptest! {
         let mut slots: Vec<Slot> = (0..1024).map(|_| Slot::new()).collect();
         let plans = plans();
         let table = Keyed::new(&mut slots, &plans, seed, Full::Deny, NoClock).unwrap();
-        let mut model = Model { keys: HashMap::new(), cap: None };
+        let mut model = KeyedModel::new(&plans, None);
         let mut now = 0;
         for op in ops {
             match op {
                 Op::Advance(d) => now += d,
-                Op::Check(k, c) => {
+                Op::Check(k, c, s) => {
                     let at = Instant::from_nanos(now);
-                    let d = table.check_at(&k, tier(k), at, c);
-                    prop_assert_eq!(d, model.check(k, at, c), "key {} cost {} at {}", k, c, now);
+                    let d = table.check_at(&k, tier(k, s), at, c);
+                    prop_assert_eq!(d, model.check(k, tier(k, s), at, c), "key {} cost {} at {}", k, c, now);
                 }
             }
             prop_assert!(table.len() <= 1024);
@@ -133,16 +90,16 @@ proptest! {
         let mut slots: [Slot; 8] = Default::default();
         let plans = plans();
         let table = Keyed::new(&mut slots, &plans, seed, full, NoClock).unwrap();
-        let mut model = Model { keys: HashMap::new(), cap: Some(8) };
+        let mut model = KeyedModel::new(&plans, Some(8));
         let mut now = 0;
         for op in ops {
             match op {
                 Op::Advance(d) => now += d,
-                Op::Check(k, c) => {
+                Op::Check(k, c, s) => {
                     let at = Instant::from_nanos(now);
-                    let d = table.check_at(&k, tier(k), at, c);
-                    let m = model.check(k, at, c);
-                    if full == Full::Deny && !model.keys.contains_key(&k) && m.is_allowed() && c > 0 {
+                    let d = table.check_at(&k, tier(k, s), at, c);
+                    let m = model.check(k, tier(k, s), at, c);
+                    if full == Full::Deny && !model.tracks(k) && m.is_allowed() && c > 0 {
                         // A new key at a full table: denied.
                         prop_assert_eq!(d.outcome(), Outcome::Denied, "key {} at {}", k, now);
                         prop_assert!(d.retry_after().unwrap() >= Nanos::from_nanos(1));
@@ -261,4 +218,42 @@ fn regression_keys_of_different_types_never_share_a_state() {
     assert_eq!(table.len(), 5);
     // A string and its bytes are the same key, by design.
     assert!(!table.check_at(&b"ab"[..], 0, t, 1).is_allowed());
+}
+
+/// Regression (found by the `keyed` fuzz target): a key idle on one plan
+/// whose next request named another plan was decided on its old plan while
+/// it was still tracked, and on the new one once it had been evicted — an
+/// eviction that was visible (K1). An idle key now takes the plan its
+/// request names either way.
+#[test]
+fn regression_an_idle_key_changing_plan_is_decided_alike_evicted_or_not() {
+    let plans = [
+        Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 2).unwrap()),
+        Plan::Gcra(Quota::new(1, Nanos::from_secs(1), 5).unwrap()),
+    ];
+    let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
+    let mut kept_slots: [Slot; 8] = Default::default();
+    let mut evicted_slots: [Slot; 8] = Default::default();
+    let kept = Keyed::new(&mut kept_slots, &plans, 5, Full::Deny, NoClock).unwrap();
+    let evicted = Keyed::new(&mut evicted_slots, &plans, 5, Full::Deny, NoClock).unwrap();
+    // Key 0 on the paid plan at 0 s, in both tables.
+    for t in [&kept, &evicted] {
+        assert!(t.check_at(&0u64, 1, sec(0), 1).is_allowed());
+    }
+    // In one, eight more keys at 10 s (key 0 idle since 1 s): the eighth
+    // takes key 0's slot, the only one left.
+    for k in 1..=8u64 {
+        assert!(evicted.check_at(&k, 1, sec(10), 1).is_allowed());
+    }
+    assert_eq!(evicted.len(), 8);
+    // At 20 s key 0 asks on the free plan: in both tables, a new key's
+    // decision on that plan (limit 2, one left), for a peek and a check.
+    for t in [&kept, &evicted] {
+        let peek = t.peek_at(&0u64, 0, sec(20), 1);
+        assert_eq!((peek.limit(), peek.remaining()), (2, 1), "{peek:?}");
+        let d = t.check_at(&0u64, 0, sec(20), 1);
+        assert_eq!((d.limit(), d.remaining()), (2, 1), "{d:?}");
+        assert!(t.check_at(&0u64, 0, sec(20), 1).is_allowed());
+        assert!(!t.check_at(&0u64, 0, sec(20), 1).is_allowed(), "free plan: burst 2");
+    }
 }

@@ -127,9 +127,9 @@ fn c1_windows() {
 }
 
 /// The keyed table under real threads with constant churn (SPEC K1, K2,
-/// adversarial rows 21 and 23): each round, every thread checks the same 24
-/// keys (in its own order) at one instant; the key set slides by 4 each
-/// round, so new keys keep arriving, idle ones keep being evicted, and
+/// adversarial rows 21 and 23): each round, every thread checks the same 6
+/// keys (in its own order) at one instant on a 16-slot table; the key set
+/// slides by 2 each round, so new keys keep arriving, idle ones keep being evicted, and
 /// inserts of one key race each other and other keys' inserts into the same
 /// buckets. A key's burst is 1 and its period one round, so each key is
 /// admitted exactly once per round — more means an admission was lost

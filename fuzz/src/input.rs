@@ -525,4 +525,27 @@ impl Rate {
         let (n, p, b) = self.parts();
         Refill::new(n, p, b)
     }
+
+    /// A fixed window of `B` per `P`, if accepted.
+    pub fn window(&self) -> Result<Window, Error> {
+        let (_, p, b) = self.parts();
+        Window::new(b, p)
+    }
+
+    /// A sliding counter of `B` per `P`, if accepted.
+    pub fn sliding(&self) -> Result<Sliding, Error> {
+        let (_, p, b) = self.parts();
+        Sliding::new(b, p)
+    }
+
+    /// The burst, capacity or window limit `B`.
+    pub fn limit(&self) -> u64 {
+        self.parts().2
+    }
+
+    /// The configuration's time scale: `P / n` (at least 1 ns).
+    pub fn scale(&self) -> u64 {
+        let (n, p, _) = self.parts();
+        (p.as_nanos() / n.max(1)).max(1)
+    }
 }

@@ -20,6 +20,7 @@ pub mod bounds;
 pub mod buckets;
 pub mod gcra;
 pub mod harness;
+pub mod keyed;
 pub mod windows;
 
 use ratecore::{Decision, Outcome};
