@@ -31,7 +31,9 @@
 //! function on the slot's state, and commit with one 128-bit
 //! compare-and-swap of the whole slot, so the fingerprint is validated in
 //! the same atomic step (a slot re-keyed meanwhile makes the CAS fail, and
-//! the check starts over). A denial writes nothing.
+//! the check starts over). A denial of a tracked key writes nothing (a new
+//! key denied at a stale instant may still have been inserted, with a fresh
+//! state: invisible, SPEC K1).
 //!
 //! **Inserts** of a new key take no lock. A new key first *claims* a slot:
 //! an empty one, or the slot of the most idle key whose state is
@@ -42,9 +44,10 @@
 //! *settled*: after a SeqCst fence the rest of the window is read; a member
 //! of the key elsewhere, or a claim of it at a lower position, withdraws
 //! this claim; claims of it at higher positions are withdrawn; otherwise the
-//! claim becomes the key's member, its state fresh with the claimant's
-//! request already decided on it (insert and first admission are one
-//! compare-and-swap). A claim is settled by its claimant or by any thread
+//! claim becomes the key's member: when the claimant commits, its state is
+//! fresh with the claimant's request already decided on it (insert and
+//! first admission are one compare-and-swap); when another check of the key
+//! settles the claim, it is plainly fresh. A claim is settled by its claimant or by any thread
 //! checking the same key — a check that finds its key claimed settles the
 //! claim rather than waiting for the claimant — so a thread preempted
 //! mid-insert never holds up its key. Until it is settled, a claim occupies
@@ -65,9 +68,13 @@
 //! bits), never a quota. A key keeps the plan it was inserted with while its
 //! limiter is not full (it is being limited); once it is full again —
 //! indistinguishable from a new key — the plan its next request names
-//! applies, exactly as if it had been evicted and inserted anew (so which
-//! plan decides never depends on whether an idle key happened to be
-//! evicted, SPEC K1).
+//! applies, from a fresh state, as if it had been evicted and inserted anew
+//! (so which plan decides never depends on whether an idle key happened to
+//! be evicted, SPEC K1; with a clock that steps back, an evicted key is
+//! decided more strictly, see [`Plan::fresh_at`]). While it is limited on
+//! its old plan, a cost beyond that plan's burst is
+//! [`Impossible`](crate::Outcome::Impossible) there even if the new plan's
+//! burst would allow it: it is possible again once the key is idle.
 //!
 //! # Example
 //!
@@ -99,9 +106,10 @@
 //! fails does so because another thread changed the slot (an update, a
 //! claim, a settlement), and a claim in flight is settled by whichever
 //! check of its key meets it, so no thread waits for another. A new key's
-//! request is decided in the commit of its claim, so an admitted new member
-//! is never idle: two new keys cannot keep evicting each other's member
-//! from one idle slot. An insert costs a claim, a fence,
+//! request is decided in the commit of its claim, so a new member its
+//! claimant committed with an admission is not idle: two new keys cannot
+//! keep evicting each other's member from one idle slot (a member committed
+//! by a helper is idle until its first admission). An insert costs a claim, a fence,
 //! a read of the window and a commit (plus a touch of the claim when
 //! settling another thread's). The 128-bit word is native on x86_64
 //! (cmpxchg16b, detected at run time), aarch64 and s390x, lock-based
@@ -111,7 +119,8 @@
 //!
 //! One SipHash of the key, two multiplications to pick the buckets (no
 //! division), at most eight slot loads over two buckets and one
-//! compare-and-swap per admitted check. The second bucket's first slot is
+//! compare-and-swap per admitted check of a key on its own plan (a key
+//! whose request names another plan reads its window once more). The second bucket's first slot is
 //! loaded before the first bucket is scanned, so that where 128-bit loads
 //! are plain loads (x86_64 with AVX, detected at run time: `vmovdqa`) the
 //! two cache misses of a cold lookup overlap. Where they are not (x86_64
@@ -194,9 +203,27 @@ impl Plan {
 
     /// Time until `state` is indistinguishable from a fresh key's (its
     /// limiter full again); zero when it already is (SPEC K1).
+    ///
+    /// A window state anchored in a later window than `now`'s (opened by a
+    /// caller whose clock is ahead) is never idle at `now`, even with
+    /// nothing counted: a window limiter decides a stale instant in its
+    /// stored window, so replacing that state with a fresh key's at `now`
+    /// (an eviction, or a change of plan) would let the stale caller count
+    /// in an earlier window and the later window admit its limit again.
+    /// It reports at least 1 ns until `now` reaches that window.
     #[must_use]
     pub fn idle_after(&self, state: u64, now: Instant) -> Nanos {
-        self.decide(state, now, 0).1.reset_after()
+        let after = self.decide(state, now, 0).1.reset_after();
+        match self {
+            // The window index is the state's top bits, and a fresh state
+            // is `now`'s index with nothing counted: a state above it is
+            // anchored later (or counts in `now`'s window, and then is not
+            // idle anyway).
+            Self::FixedWindow(_) | Self::SlidingWindow(_) if state > self.fresh_at(now) => {
+                after.max(Nanos::from_nanos(1))
+            }
+            _ => after,
+        }
     }
 }
 
@@ -1130,6 +1157,40 @@ mod tests {
         let _ = table.settle(home, fp, pos, claim, Instant::ZERO, None);
         assert_eq!(table.len(), 1);
         assert!(!table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());
+    }
+
+    /// Regression (found in review): a check at a stale instant settled a
+    /// claim made at a later one (its member anchored in the later window),
+    /// found the member idle on another plan at its stale instant and
+    /// re-planned it from a fresh state there, dropping the anchor: the
+    /// stale check counted in an earlier window and the later window
+    /// admitted its limit again. A window state anchored after `now` is
+    /// now never idle at `now`.
+    #[test]
+    fn regression_a_stale_replan_keeps_the_later_window() {
+        let mut slots = [const { Slot::new() }; 8];
+        let w = Window::new(1, Nanos::from_secs(1)).unwrap();
+        let plans = [Plan::FixedWindow(w), Plan::FixedWindow(w)];
+        let table = Keyed::new(&mut slots, &plans, 3, Full::Deny, ()).unwrap();
+        let sec = |s: u64| Instant::from_nanos(s * 1_000_000_000);
+        // Thread C, at 10 s, evicted an idle key for K and claimed its slot,
+        // then stalled before settling.
+        for k in 100..108u64 {
+            assert!(table.check_at(&k, 0, sec(0), 1).is_allowed());
+        }
+        let _ = table.last_eviction.fetch_max(sec(10).as_nanos(), Ordering::SeqCst);
+        let (home, fp) = table.locate(&7u64);
+        let slot = table.window(home).next().unwrap();
+        let old = slot.0.load(Ordering::SeqCst);
+        let claim = (u128::from(fp) << FP_SHIFT) | CLAIM | 1;
+        assert!(slot.0.compare_exchange(old, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        // Thread H, its clock at 1.5 s, checks K on plan 1: it settles the
+        // claim (a member of plan 0 in the 10 s window) and is admitted there.
+        let h = table.check_at(&7u64, 1, Instant::from_nanos(1_500_000_000), 1);
+        assert!(h.is_allowed());
+        // C resumes: its commit fails; K on plan 0 at 10 s has used its 1.
+        assert!(!table.check_at(&7u64, 0, sec(10), 1).is_allowed(), "window of 10 s admitted twice");
+        assert!(!table.check_at(&7u64, 1, sec(10), 1).is_allowed(), "window of 10 s admitted twice");
     }
 
     /// Another key's stalled claims take their slots but hold up no insert.
