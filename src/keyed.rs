@@ -302,6 +302,18 @@ const fn state_of(word: u128) -> u64 {
     }
 }
 
+/// The word of key `fp`'s member (`fp` below 2^60, as `locate` makes it)
+/// on plan `plan` (below [`MAX_PLANS`]; masked to its 3 bits) with limiter
+/// state `state`.
+const fn member_word(fp: u64, plan: usize, state: u64) -> u128 {
+    ((fp as u128) << FP_SHIFT) | (((plan as u128) << PLAN_SHIFT) & PLAN_MASK) | (state as u128)
+}
+
+/// The word of a claim of key `fp` on plan `plan`, numbered `nonce`.
+const fn claim_word(fp: u64, plan: usize, nonce: u64) -> u128 {
+    member_word(fp, plan, nonce) | CLAIM
+}
+
 /// A fixed-capacity keyed table (see the [module docs](self)).
 #[derive(Debug)]
 pub struct Keyed<'a, C> {
@@ -509,7 +521,7 @@ impl<'a, C> Keyed<'a, C> {
             // The whole slot from exactly the word decided on: fails if it
             // was re-keyed or updated meanwhile. Relaxed: no other memory
             // hangs off the slot.
-            let new = (word & !u128::from(u64::MAX)) | u128::from(next);
+            let new = member_word(fp, plan, next);
             if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
                 return d;
             }
@@ -554,10 +566,7 @@ impl<'a, C> Keyed<'a, C> {
                 return d;
             }
             // As in `run`, with the plan the decision was made on.
-            #[allow(clippy::cast_possible_truncation)] // tag < MAX_PLANS
-            let new = (word & !(u128::from(u64::MAX) | PLAN_MASK))
-                | ((tag as u128) << PLAN_SHIFT)
-                | u128::from(next);
+            let new = member_word(fp, tag, next);
             if slot.0.compare_exchange(word, new, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
                 return d;
             }
@@ -606,8 +615,7 @@ impl<'a, C> Keyed<'a, C> {
         // can succeed on a later claim of the same key (no ABA). Relaxed:
         // only uniqueness is needed.
         let nonce = self.claims.fetch_add(1, Ordering::Relaxed);
-        #[allow(clippy::cast_possible_truncation)] // plan < MAX_PLANS
-        let claim = (u128::from(fp) << FP_SHIFT) | ((plan as u128) << PLAN_SHIFT) | CLAIM | u128::from(nonce);
+        let claim = claim_word(fp, plan, nonce);
         // Conditional on exactly the word observed: an empty slot, or an
         // idle key's word (K1). SeqCst: the claim is this thread's write in
         // the store-fence-load pattern of `settle` (Release is what the
@@ -708,7 +716,7 @@ impl<'a, C> Keyed<'a, C> {
             }
             None => (fresh, None),
         };
-        let member = (claim & !u128::from(u64::MAX) & !CLAIM) | u128::from(state);
+        let member = member_word(fp, plan_of(claim), state);
         // Fails if the claim was withdrawn meanwhile (or committed by a
         // helper). Release: the slot carries the eviction mark on.
         slot.0.compare_exchange(claim, member, Ordering::Release, Ordering::Relaxed).ok().and(decided)
@@ -1042,7 +1050,7 @@ mod tests {
 
     #[test]
     fn word_layout() {
-        let w = (u128::from(0xabcu64) << FP_SHIFT) | (3u128 << PLAN_SHIFT) | CLAIM | 42;
+        let w = claim_word(0xabc, 3, 42);
         assert_eq!((fingerprint(w), plan_of(w), state_of(w), w & CLAIM), (0xabc, 3, 42, CLAIM));
     }
 
@@ -1090,7 +1098,7 @@ mod tests {
     /// leave at window position `pos` of `key`.
     fn stalled_claim(table: &Keyed<'_, ()>, key: u64, pos: usize, nonce: u64) {
         let (home, fp) = table.locate(&key);
-        let claim = (u128::from(fp) << FP_SHIFT) | CLAIM | u128::from(nonce);
+        let claim = claim_word(fp, 0, nonce);
         let slot = table.window(home).nth(pos).unwrap();
         assert!(slot.0.compare_exchange(0, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
     }
@@ -1182,7 +1190,7 @@ mod tests {
         let (home, fp) = table.locate(&7u64);
         let slot = table.window(home).next().unwrap();
         let old = slot.0.load(Ordering::SeqCst);
-        let claim = (u128::from(fp) << FP_SHIFT) | CLAIM | 1;
+        let claim = claim_word(fp, 0, 1);
         assert!(slot.0.compare_exchange(old, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
         // Thread H, its clock at 1.5 s, checks K on plan 1: it settles the
         // claim (a member of plan 0 in the 10 s window) and is admitted there.
@@ -1203,7 +1211,7 @@ mod tests {
         // 7's eight slots.
         let (home, _) = table.locate(&7u64);
         for (pos, s) in table.window(home).take(7).enumerate() {
-            let claim = ((pos as u128 + 1) << FP_SHIFT) | CLAIM | pos as u128;
+            let claim = claim_word(pos as u64 + 1, 0, pos as u64);
             assert!(s.0.compare_exchange(0, claim, Ordering::SeqCst, Ordering::SeqCst).is_ok());
         }
         assert!(table.check_at(&7u64, 0, Instant::ZERO, 1).is_allowed());

@@ -109,11 +109,12 @@ impl KeyedModel {
     /// `cost` for `key` on plan `tier` at `now`.
     pub fn check(&mut self, key: u64, tier: usize, now: Instant, cost: u32) -> Decision {
         let fresh = Local::new(&self.plans[tier]).peek_at(now, cost);
-        if self.current(key, tier, now).is_none() && (cost == 0 || !fresh.is_allowed()) {
+        let current = self.current(key, tier, now).is_some();
+        if !current && (cost == 0 || !fresh.is_allowed()) {
             return fresh; // nothing changes
         }
         if self.keys.contains_key(&key) {
-            if self.current(key, tier, now).is_none() {
+            if !current {
                 // Idle on another plan: now on this one, fresh.
                 self.keys.insert(key, (tier, Local::new(&self.plans[tier])));
             }
